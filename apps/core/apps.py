@@ -1,0 +1,19 @@
+import logging
+
+from django.apps import AppConfig
+from django.conf import settings
+
+logger = logging.getLogger("treeherder.startup")
+
+
+class CoreConfig(AppConfig):
+    name = "apps.core"
+    label = "core"
+
+    def ready(self) -> None:
+        if settings.EMBEDDED:
+            logger.warning(
+                "EMBEDDED mode: SQLite file %s, in-memory channel layer, tasks run in-process. "
+                "For trying the system out only; not for production.",
+                settings.DATABASES["default"]["NAME"],
+            )

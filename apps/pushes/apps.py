@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PushesConfig(AppConfig):
+    name = "apps.pushes"
+    label = "pushes"

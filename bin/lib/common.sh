@@ -1,0 +1,126 @@
+# Shared by bin/run, bin/test and bin/bench: install what the project needs on a fresh machine.
+# Source it; it cds to the project root and defines the functions below.
+
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+
+log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "need root to run: $*"; fi
+}
+
+# Debian packages: the headers mysqlclient builds against, and (for browser tests) Chromium.
+ensure_debian_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || die "missing Debian packages ${missing[*]} and no apt-get to install them"
+  log "installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Python 3.12: .python-version selects 3.12.1 under pyenv; a plain python3.12 works too.
+find_python() {
+  local candidate
+  for candidate in python3.12 "$(command -v pyenv >/dev/null && pyenv root)/versions/3.12.1/bin/python3" python3; do
+    if [ -n "$candidate" ] && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  die "Python 3.12 not found (pyenv install 3.12.1, or put python3.12 on PATH)"
+}
+
+# .venv with the pinned requirements; re-installs only when a requirements file changed.
+ensure_venv() {
+  local reqfile="$1"
+  ensure_debian_packages default-libmysqlclient-dev pkg-config build-essential
+  if [ ! -x "$PY" ]; then
+    log "creating .venv"
+    "$(find_python)" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.requirements-$(basename "$reqfile").sha"
+  local want
+  want="$(cat requirements*.txt | sha256sum | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing $reqfile into .venv"
+    "$PY" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+    "$PY" -m pip install -q --disable-pip-version-check -r "$reqfile"
+    echo "$want" >"$stamp"
+  fi
+}
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_port() {
+  local name="$1" host="$2" port="$3" tries=120
+  until port_open "$host" "$port"; do
+    tries=$((tries - 1))
+    [ "$tries" -gt 0 ] || die "$name did not come up on $host:$port"
+    sleep 0.5
+  done
+}
+
+# MariaDB, Redis and RabbitMQ on localhost: start any that does not answer (commands from
+# DESIGN.md, as the machine kind starts them) and wait until it does.
+ensure_services() {
+  if ! port_open 127.0.0.1 3306; then
+    log "starting MariaDB"
+    as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+    wait_port MariaDB 127.0.0.1 3306
+  fi
+  if ! port_open 127.0.0.1 6379; then
+    log "starting Redis"
+    as_root redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+    wait_port Redis 127.0.0.1 6379
+  fi
+  if ! port_open 127.0.0.1 5672; then
+    log "starting RabbitMQ"
+    as_root rabbitmq-server -detached
+    wait_port RabbitMQ 127.0.0.1 5672
+  fi
+  # RabbitMQ opens its port before it accepts AMQP logins; wait for a real connection.
+  local tries=60
+  until "$PY" - <<'PY' 2>/dev/null
+import os, kombu
+with kombu.Connection(os.environ.get("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//"), connect_timeout=2) as c:
+    c.ensure_connection(max_retries=1)
+PY
+  do
+    tries=$((tries - 1)); [ "$tries" -gt 0 ] || die "RabbitMQ does not accept connections"; sleep 1
+  done
+}
+
+# The local services this machine kind provides, unless the caller named others.
+export_local_service_env() {
+  : "${DATABASE_URL:=mysql://root@127.0.0.1:3306/treeherder}"
+  : "${REDIS_URL:=redis://127.0.0.1:6379/0}"
+  : "${CELERY_BROKER_URL:=amqp://guest:guest@127.0.0.1:5672//}"
+  : "${PULSE_URL:=$CELERY_BROKER_URL}"
+  export DATABASE_URL REDIS_URL CELERY_BROKER_URL PULSE_URL
+}
+
+# Create the database named by a mysql:// DATABASE_URL if it does not exist yet.
+ensure_database() {
+  "$PY" - <<'PY'
+import os
+from urllib.parse import urlparse, unquote
+import MySQLdb
+url = urlparse(os.environ["DATABASE_URL"])
+if url.scheme.startswith("mysql"):
+    conn = MySQLdb.connect(host=url.hostname or "localhost", port=url.port or 3306,
+                           user=unquote(url.username or "root"), passwd=unquote(url.password or ""))
+    name = url.path.lstrip("/")
+    conn.cursor().execute(
+        f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    conn.close()
+PY
+}

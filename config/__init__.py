@@ -1,0 +1,1 @@
+"""Project configuration: environment (env.py), Django settings, ASGI entry point, Celery app."""

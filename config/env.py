@@ -1,0 +1,141 @@
+"""The one place that reads the process environment.
+
+Every setting the system takes comes from an environment variable read here, with its default
+documented in the README ("Configuration"). Settings modules import `CONFIG`; nothing else in the
+project calls `os.environ` or `environ.Env`.
+
+Two modes:
+
+* **Services** (the default): MariaDB/MySQL, Redis and RabbitMQ are named by DATABASE_URL, REDIS_URL
+  and CELERY_BROKER_URL. A missing one stops start-up with a clear message; there is no silent
+  fallback, because a process that quietly runs against SQLite or in-process tasks in production
+  loses data (the Saleor anti-pattern in CONVENTIONS.md).
+* **Embedded** (`EMBEDDED=true`, what `bin/run` uses on a bare machine): a SQLite file, the
+  in-memory channel layer and in-process tasks. Start-up logs that it is not for production.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+_env = environ.Env()
+
+DEFAULT_TASKCLUSTER_ROOT_URL = "https://firefox-ci-tc.services.mozilla.com"
+DEFAULT_BUGZILLA_URL = "https://bugzilla.mozilla.org"
+DEFAULT_HG_URL = "https://hg.mozilla.org"
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
+
+
+@dataclass(frozen=True)
+class EnvConfig:
+    """Typed view of the environment. Built once by `load()`."""
+
+    embedded: bool
+    debug: bool
+    secret_key: str
+    allowed_hosts: list[str]
+    log_level: str
+    database_url: str
+    redis_url: str
+    celery_broker_url: str
+    pulse_url: str
+    pulse_queue_user: str
+    taskcluster_root_url: str
+    bugzilla_url: str
+    hg_url: str
+    github_api_url: str
+    github_token: str
+    outbound_allowed_hosts: list[str]
+    outbound_timeout: float
+    outbound_max_bytes: int
+    cors_allowed_origins: list[str]
+    port: int
+    secure_https: bool
+    var_dir: Path
+
+
+def _str(name: str, default: str = "") -> str:
+    return str(_env.str(name, default=default)).strip()
+
+
+def load() -> EnvConfig:
+    """Read and validate the environment. Raises ImproperlyConfigured with a readable message."""
+    embedded = _env.bool("EMBEDDED", default=False)
+    debug = _env.bool("DEBUG", default=False)
+    var_dir = Path(_str("VAR_DIR", str(BASE_DIR / "var")))
+
+    database_url = _str("DATABASE_URL")
+    redis_url = _str("REDIS_URL")
+    broker_url = _str("CELERY_BROKER_URL")
+    if embedded:
+        database_url = database_url or f"sqlite:///{var_dir / 'treeherder.sqlite3'}"
+    else:
+        missing = [
+            name
+            for name, value in (
+                ("DATABASE_URL", database_url),
+                ("REDIS_URL", redis_url),
+                ("CELERY_BROKER_URL", broker_url),
+            )
+            if not value
+        ]
+        if missing:
+            raise ImproperlyConfigured(
+                f"{', '.join(missing)} not set. Name the services "
+                "(e.g. DATABASE_URL=mysql://root@127.0.0.1:3306/treeherder, "
+                "REDIS_URL=redis://127.0.0.1:6379/0, "
+                "CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672//), "
+                "or set EMBEDDED=true for the single-process quick start "
+                "(SQLite, in-memory channel layer, in-process tasks; not for production)."
+            )
+
+    secret_key = _str("SECRET_KEY")
+    if not secret_key:
+        if not debug:
+            raise ImproperlyConfigured(
+                "SECRET_KEY is not set and DEBUG is off. Set SECRET_KEY to a long random string "
+                "(production), or DEBUG=true for local development."
+            )
+        secret_key = "insecure-development-key-only-used-when-DEBUG-is-true"  # noqa: S105 - DEBUG only
+
+    taskcluster_root_url = _str("TASKCLUSTER_ROOT_URL", DEFAULT_TASKCLUSTER_ROOT_URL).rstrip("/")
+    bugzilla_url = _str("BUGZILLA_URL", DEFAULT_BUGZILLA_URL).rstrip("/")
+    hg_url = _str("HG_URL", DEFAULT_HG_URL).rstrip("/")
+    github_api_url = _str("GITHUB_API_URL", DEFAULT_GITHUB_API_URL).rstrip("/")
+
+    return EnvConfig(
+        embedded=embedded,
+        debug=debug,
+        secret_key=secret_key,
+        allowed_hosts=_env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"]),
+        log_level=_str("LOG_LEVEL", "INFO").upper(),
+        database_url=database_url,
+        redis_url=redis_url,
+        celery_broker_url=broker_url,
+        pulse_url=_str("PULSE_URL"),
+        pulse_queue_user=_str("PULSE_QUEUE_USER"),
+        taskcluster_root_url=taskcluster_root_url,
+        bugzilla_url=bugzilla_url,
+        hg_url=hg_url,
+        github_api_url=github_api_url,
+        github_token=_str("GITHUB_TOKEN"),
+        # Outbound HTTP goes only to these hosts (host or host:port). Empty means "the hosts of the
+        # configured service URLs", which is what production wants.
+        outbound_allowed_hosts=_env.list("OUTBOUND_ALLOWED_HOSTS", default=[]),
+        outbound_timeout=_env.float("OUTBOUND_TIMEOUT", default=30.0),
+        outbound_max_bytes=_env.int("OUTBOUND_MAX_BYTES", default=20 * 1024 * 1024),
+        cors_allowed_origins=_env.list("CORS_ALLOWED_ORIGINS", default=[]),
+        port=_env.int("PORT", default=8000),
+        # Served over HTTPS behind a proxy: redirect http, HSTS, secure cookies.
+        secure_https=_env.bool("SECURE_HTTPS", default=False),
+        var_dir=var_dir,
+    )
+
+
+CONFIG = load()

@@ -1,0 +1,85 @@
+"""Core Django settings: apps, middleware, URLs, static files, time zone."""
+
+from config.env import BASE_DIR, CONFIG
+
+SECRET_KEY = CONFIG.secret_key
+DEBUG = CONFIG.debug
+ALLOWED_HOSTS = CONFIG.allowed_hosts
+EMBEDDED = CONFIG.embedded
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "corsheaders",
+    "channels",
+    "apps.core",
+    "apps.repositories",
+    "apps.pushes",
+    "apps.jobs",
+    "apps.failures",
+    "apps.classification",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# Every datetime is timezone-aware UTC (Treeherder stored naive UTC; see README "Deviations").
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+USE_I18N = False
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = CONFIG.var_dir / "static"
+STATICFILES_DIRS = [BASE_DIR / "frontend" / "dist"] if (BASE_DIR / "frontend" / "dist").is_dir() else []
+
+VAR_DIR = CONFIG.var_dir
+PORT = CONFIG.port
+
+# Outbound HTTP (Taskcluster, hg, GitHub, Bugzilla): only these roots, with a timeout and size cap.
+TASKCLUSTER_ROOT_URL = CONFIG.taskcluster_root_url
+BUGZILLA_URL = CONFIG.bugzilla_url
+HG_URL = CONFIG.hg_url
+GITHUB_API_URL = CONFIG.github_api_url
+GITHUB_TOKEN = CONFIG.github_token
+OUTBOUND_ALLOWED_HOSTS = CONFIG.outbound_allowed_hosts
+OUTBOUND_TIMEOUT = CONFIG.outbound_timeout
+OUTBOUND_MAX_BYTES = CONFIG.outbound_max_bytes
+
+PULSE_URL = CONFIG.pulse_url
+PULSE_QUEUE_USER = CONFIG.pulse_queue_user

@@ -1,0 +1,38 @@
+"""Celery: RabbitMQ broker, every queue declared, nothing implicit.
+
+Each queue group has a `worker_<group>` line in the Procfile. In embedded mode tasks run in-process
+(announced at start-up), never as a silent fallback for a missing broker URL.
+"""
+
+from kombu import Exchange, Queue
+
+from config.env import CONFIG
+
+CELERY_BROKER_URL = CONFIG.celery_broker_url or "memory://"
+CELERY_TASK_ALWAYS_EAGER = CONFIG.embedded
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+
+_default = Exchange("default", type="direct")
+CELERY_TASK_QUEUES = [
+    Queue("default", _default, routing_key="default"),
+    Queue("store_pulse_tasks", _default, routing_key="store_pulse_tasks"),
+    Queue("store_pulse_pushes", _default, routing_key="store_pulse_pushes"),
+]
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_DEFAULT_EXCHANGE = "default"
+CELERY_TASK_DEFAULT_ROUTING_KEY = "default"
+CELERY_TASK_CREATE_MISSING_QUEUES = False
+
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+CELERY_TASK_SOFT_TIME_LIMIT = 15 * 60
+CELERY_TASK_TIME_LIMIT = 15 * 60 + 30
+CELERY_BROKER_CONNECTION_TIMEOUT = 30
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_HEARTBEAT = 0
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

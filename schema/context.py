@@ -1,0 +1,25 @@
+"""The per-request GraphQL context. Loaders are created here, once per request, never ad hoc."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.types import Info as StrawberryInfo
+
+from schema.repositories.dataloaders import RepositoryByIdLoader
+
+
+@dataclass
+class Loaders:
+    repository_by_id: RepositoryByIdLoader = field(default_factory=RepositoryByIdLoader)
+
+
+@dataclass
+class Context:
+    request: Any = None
+    response: Any = None
+    loaders: Loaders = field(default_factory=Loaders)
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,22 @@
+"""Queries for repositories."""
+
+from __future__ import annotations
+
+import strawberry
+from asgiref.sync import sync_to_async
+
+from apps.repositories import selectors
+from schema.repositories.types import Repository
+
+
+@strawberry.type
+class RepositoryQueries:
+    @strawberry.field(description="Repositories, active ones only unless includeInactive is true.")
+    async def repositories(self, include_inactive: bool = False) -> list[Repository]:
+        repos = await sync_to_async(selectors.repository_list)(include_inactive=include_inactive)
+        return [Repository.from_model(r) for r in repos]
+
+    @strawberry.field(description="One repository by name, e.g. autoland.")
+    async def repository(self, name: str) -> Repository | None:
+        repo = await sync_to_async(selectors.repository_get)(name=name)
+        return Repository.from_model(repo) if repo else None

@@ -1,0 +1,88 @@
+"""Real processes for tests: Daphne (and later workers) on free ports, against the test database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_database_url() -> str:
+    """DATABASE_URL of the database pytest-django created, for processes started by a test."""
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return f"mysql://{s['USER']}{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 3306}/{s['NAME']}"
+
+
+def process_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = test_database_url()
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(overrides or {})
+    return env
+
+
+@dataclass
+class RunningServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def run_daphne(tmp_path: Path, env: Mapping[str, str] | None = None) -> Iterator[RunningServer]:
+    """Start `daphne config.asgi:application` on a free port and wait until it answers HTTP."""
+    port = free_port()
+    log_path = tmp_path / f"daphne-{port}.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            cwd=ROOT,
+            env=process_env(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = RunningServer(url=f"http://127.0.0.1:{port}", process=proc, log_path=log_path)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"daphne exited with {proc.returncode}:\n{server.log()}")
+            try:
+                requests.get(f"{server.url}/healthz", timeout=5)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"daphne did not answer within 30 s:\n{server.log()}") from None
+                time.sleep(0.1)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

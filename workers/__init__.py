@@ -1,0 +1,1 @@
+"""Pulse listeners and Celery tasks: thin adapters that call services in apps/."""
