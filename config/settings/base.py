@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "apps.jobs",
     "apps.failures",
     "apps.classification",
+    "apps.live",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,30 @@
+"""The event outbox: every user-visible change, written in the same transaction as the change.
+
+A row is inserted by `apps.live.publish.publish()` inside the writer's transaction, so an event
+exists if and only if its change committed. `seq` is NULL until the relay (issue: live
+subscriptions) reads the committed row and gives it the next number: the order in which the relay
+saw rows commit. `seq` is the cursor clients resume from; it never goes backwards, so a client that
+has seen seq N has seen every committed event numbered below N.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Event(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    type = models.CharField(max_length=40)
+    repository_id = models.IntegerField(db_index=True)
+    push_id = models.BigIntegerField(null=True, blank=True)
+    job_id = models.BigIntegerField(null=True, blank=True)
+    payload = models.JSONField()
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "live_event"
+        indexes = [models.Index(fields=["repository_id", "seq"], name="live_event_repo_seq_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.type}#{self.id} seq={self.seq}"
