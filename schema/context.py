@@ -7,12 +7,15 @@ from typing import Any
 
 from strawberry.types import Info as StrawberryInfo
 
+from schema.live.standin import JobByIdLoader, PushByIdLoader
 from schema.repositories.dataloaders import RepositoryByIdLoader
 
 
 @dataclass
 class Loaders:
     repository_by_id: RepositoryByIdLoader = field(default_factory=RepositoryByIdLoader)
+    job_by_id: JobByIdLoader = field(default_factory=JobByIdLoader)
+    push_by_id: PushByIdLoader = field(default_factory=PushByIdLoader)
 
 
 @dataclass

@@ -1,14 +1,18 @@
 """The one publish path for live events (CONVENTIONS.md §4). Only apps/*/services.py call it.
 
 `publish()` writes the events to the outbox in the caller's transaction; nothing reaches a
-subscriber unless that transaction commits. After commit the relay gives each committed event its
-cursor and sends it to the channel layer. No other code calls `group_send`.
+subscriber unless that transaction commits. After commit it rings the relay's doorbell; the relay
+gives each committed event its cursor and sends it to the channel layer (`apps.live.relay`, the
+only caller of `group_send`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import transaction
+
+from apps.live import nudge
 from apps.live.events import JobChanged, LiveEvent, PushChanged
 from apps.live.models import Event
 
@@ -27,6 +31,7 @@ def publish(events: Iterable[LiveEvent]) -> None:
         )
     if rows:
         Event.objects.bulk_create(rows)
+        transaction.on_commit(nudge.ring)
 
 
 __all__ = ["JobChanged", "PushChanged", "publish"]
