@@ -22,7 +22,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from django.db import close_old_connections, transaction
+from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import F, Max
 
 from apps.live import nudge
@@ -45,23 +45,35 @@ PRUNE_EVERY_SECONDS = 60.0
 def number_next_batch(*, batch_size: int = BATCH_SIZE) -> tuple[int, list[NumberedEvent]]:
     """Give the next committed, unnumbered events their cursors. Returns (previous head, events).
 
-    The rows are locked while they are numbered, so a second relay waits instead of numbering the
-    same rows; seq = id + offset keeps id order within the batch in one UPDATE, and the offset puts
-    the batch after the current head.
+    A plain (non-locking) read sees committed rows only and never waits for a writer still in its
+    transaction. seq = id + offset keeps id order within the batch in one UPDATE, and the offset
+    puts the batch after the current head. Should a second relay number some of the same rows
+    first, the `seq IS NULL` re-check in the UPDATE (or the unique index on seq) catches it, and
+    this batch is abandoned and read again.
     """
-    with transaction.atomic():
-        rows = list(
-            Event.objects.select_for_update()
-            .filter(seq__isnull=True)
-            .order_by("id")
-            .values_list("id", "type", "repository_id", "push_id", "job_id", "payload")[:batch_size]
-        )
-        if not rows:
-            return 0, []
-        head = int(Event.objects.aggregate(head=Max("seq"))["head"] or 0)
-        offset = max(0, head + 1 - rows[0][0])
-        Event.objects.filter(id__in=[row[0] for row in rows]).update(seq=F("id") + offset)
+    rows = list(
+        Event.objects.filter(seq__isnull=True)
+        .order_by("id")
+        .values_list("id", "type", "repository_id", "push_id", "job_id", "payload")[:batch_size]
+    )
+    if not rows:
+        return 0, []
+    try:
+        with transaction.atomic():
+            head = int(Event.objects.aggregate(head=Max("seq"))["head"] or 0)
+            offset = max(0, head + 1 - rows[0][0])
+            ids = [row[0] for row in rows]
+            updated = Event.objects.filter(id__in=ids, seq__isnull=True).update(seq=F("id") + offset)
+            if updated != len(ids):
+                raise _RaceLost
+    except (_RaceLost, IntegrityError):
+        logger.info("live relay: another relay numbered these events first; reading again")
+        return 0, []
     return head, [NumberedEvent(row[0] + offset, *row[1:]) for row in rows]
+
+
+class _RaceLost(Exception):
+    """Another relay numbered part of this batch."""
 
 
 def _number_in_thread() -> tuple[int, list[NumberedEvent]]:
@@ -82,7 +94,7 @@ async def send_batch(layer: Any, previous_head: int, events: list[NumberedEvent]
 
 
 class Relay:
-    """Runs until `stop` is set. Several relays may run (the row locks keep them apart)."""
+    """Runs until `stop` is set. One is enough; a second is safe (see number_next_batch) but idle work."""
 
     def __init__(self) -> None:
         self.layer = get_channel_layer()

@@ -9,6 +9,7 @@ from schema.live.transport.auth import ConnectionRejected
 LIVE_KEEPALIVE_SECONDS = 1.0
 LIVE_PONG_TIMEOUT_SECONDS = 3.0
 LIVE_INIT_TIMEOUT_SECONDS = 3.0
+LIVE_MAX_UNACKED_BYTES = 256 * 1024
 LIVE_CONNECTION_AUTHENTICATOR = "tests.support.live_settings.token_authenticator"
 
 

@@ -160,6 +160,7 @@ class Connection:
         if not self.acknowledged and now - self.opened_at > settings.LIVE_INIT_TIMEOUT_SECONDS:
             await self.close(4408, "Connection initialisation timeout")
         elif self._pings and now - self._pings[0][1] > settings.LIVE_PONG_TIMEOUT_SECONDS:
+            logger.info("closing a silent client: no pong for %.0f s", now - self._pings[0][1])
             await self.close(CLOSE_KEEPALIVE_TIMEOUT, "Keepalive timeout: no pong")
         elif self.acknowledged and now - self.last_sent_at > settings.LIVE_KEEPALIVE_SECONDS:
             await self.ping()
