@@ -184,7 +184,10 @@ class Hub:
 
     async def _start(self) -> Hub:
         self.channel = await self.layer.new_channel(prefix="live-hub.")
-        await self.layer.group_add(LIVE_GROUP, self.channel)
+        try:
+            await self.layer.group_add(LIVE_GROUP, self.channel)
+        except Exception as exc:  # noqa: BLE001 - without the layer, events still come from the table
+            logger.warning("live hub: cannot join the channel layer (%s); reading events from the table", exc)
         # After joining: any event numbered from here on reaches us, the rest is <= head.
         self.head = await _in_thread(selectors.head_seq)
         self._last_message_at = time.monotonic()
