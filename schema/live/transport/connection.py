@@ -54,9 +54,9 @@ class Operation:
         self.task: asyncio.Task[None] | None = None
         self.cursor: str | None = None
 
-    async def deliver(self, payload_text: str, cursor: str | None) -> None:
+    async def deliver(self, payload_text: str, cursor: str | None, frames: dict[tuple[str, str], str]) -> None:
         self.cursor = cursor
-        await self.connection.send_next(self.op_id, payload_text)
+        await self.connection.send_next(self.op_id, payload_text, frames)
 
     async def fail(self, errors_text: str) -> None:
         await self.connection.send_error(self.op_id, errors_text)
@@ -103,10 +103,17 @@ class Connection:
     async def send_message(self, message: dict[str, Any]) -> None:
         await self._send_text(orjson.dumps(message).decode())
 
-    async def send_next(self, op_id: str, payload_text: str) -> None:
-        kind = "next" if self.protocol == TRANSPORT_WS else "data"
-        # The payload is serialised once per event for all subscribers; only the frame is per socket.
-        await self._send_text(f'{{"id":{json.dumps(op_id)},"type":"{kind}","payload":{payload_text}}}')
+    async def send_next(self, op_id: str, payload_text: str, frames: dict[tuple[str, str], str] | None = None) -> None:
+        # The payload is serialised once per event for all subscribers, and each distinct frame
+        # (protocol, operation id) is built once: most clients call their first operation "1".
+        key = (self.protocol, op_id)
+        frame = frames.get(key) if frames is not None else None
+        if frame is None:
+            kind = "next" if self.protocol == TRANSPORT_WS else "data"
+            frame = f'{{"id":{json.dumps(op_id)},"type":"{kind}","payload":{payload_text}}}'
+            if frames is not None:
+                frames[key] = frame
+        await self._send_text(frame)
         await self._flow_control()
 
     async def send_error(self, op_id: str, errors_text: str) -> None:

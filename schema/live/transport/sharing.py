@@ -22,8 +22,13 @@ from schema.live.transport.operations import OperationRequest
 logger = logging.getLogger(__name__)
 
 
+# Hand control back to the event loop every this many sends, so sockets start flushing (and clients
+# start reading) while the rest of the fan-out is still being written.
+YIELD_EVERY = 64
+
+
 class Subscriber(Protocol):
-    async def deliver(self, payload_text: str, cursor: str | None) -> None: ...
+    async def deliver(self, payload_text: str, cursor: str | None, frames: dict[tuple[str, str], str]) -> None: ...
 
     async def fail(self, errors_text: str) -> None: ...
 
@@ -83,8 +88,11 @@ class Leader:
                     self.results += 1
                     text = result_to_json(result)
                     cursor = self.context.cursor
-                    for subscriber in list(self.subscribers.values()):
-                        await subscriber.deliver(text, cursor)
+                    frames: dict[tuple[str, str], str] = {}  # one frame text per (protocol, op id)
+                    for count, subscriber in enumerate(list(self.subscribers.values()), start=1):
+                        await subscriber.deliver(text, cursor, frames)
+                        if count % YIELD_EVERY == 0:
+                            await asyncio.sleep(0)
         except asyncio.CancelledError:
             raise
         except Exception:
