@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from strawberry.types.execution import PreExecutionError
 
 from schema.live.context import LiveContext
 from schema.live.transport import auth
@@ -96,7 +97,13 @@ class Connection:
     async def _send_text(self, text: str) -> None:
         if self.closed:
             return
-        await self._send({"type": "websocket.send", "text": text})
+        try:
+            await self._send({"type": "websocket.send", "text": text})
+        except Exception as exc:  # noqa: BLE001 - the peer went away mid-send; only this socket ends
+            logger.debug("send failed, dropping the connection: %s", exc)
+            self.closed = True
+            self.stop_all()
+            return
         self.sent_bytes += len(text)
         self.last_sent_at = time.monotonic()
 
@@ -133,6 +140,8 @@ class Connection:
         self.closed = True
         try:
             await self._send({"type": "websocket.close", "code": code, "reason": reason})
+        except Exception as exc:  # noqa: BLE001 - already gone: nothing left to tell the peer
+            logger.debug("close failed: %s", exc)
         finally:
             self.stop_all()
 
@@ -280,8 +289,6 @@ class Connection:
 
     async def _run_once(self, operation: Operation, request: OperationRequest) -> None:
         """A query or mutation over the socket: one result, then complete."""
-        from strawberry.types.execution import PreExecutionError
-
         try:
             results = await self.schema.stream(
                 request.query,
