@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections, connection
 
