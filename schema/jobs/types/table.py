@@ -56,7 +56,7 @@ COLUMNS: dict[str, tuple[str, Any, str]] = {
     "jobGroup": ("job_group", IndexColumn, "Index into `jobGroups`."),
     "platform": ("platform", IndexColumn, "Index into `platforms` (the machine platform)."),
     "options": ("options", IndexColumn, "Index into `optionCollections`."),
-    "signature": ("signature", StringColumn, "The reference-data signature hash."),
+    "signature": ("signature", IndexColumn, "Index into `signatures`."),
     "who": ("who", StringColumn, "The task owner."),
     "reason": ("reason", StringColumn, "Why the job ran."),
     "submitTime": ("submit_time", TimestampColumn, "When the job was submitted."),
@@ -127,6 +127,11 @@ class JobTable:
     async def platforms(self, info: Info) -> list[Platform]:
         found = await info.context.loaders.platform_by_id.load_many(self.data.platform_ids)
         return [p for p in found if p is not None]
+
+    @strawberry.field(description="The reference-data signature hashes the `signature` column indexes into.")
+    async def signatures(self, info: Info) -> list[str]:
+        found = await info.context.loaders.signature_by_id.load_many(self.data.signature_ids)
+        return [s for s in found if s is not None]
 
     @strawberry.field(description="The option collections the `options` column indexes into.")
     async def option_collections(self, info: Info) -> list[OptionCollection]:
