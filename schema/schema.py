@@ -28,21 +28,20 @@ class Query(RepositoryQueries, PushQueries, JobQueries):
     node: relay.Node = relay.node(description="Any object by its global id.")
 
 
-def _extensions() -> list:
+def extensions(*, debug: bool) -> list:
+    """The schema's extensions: request limits always; error masking unless `debug`."""
     extensions = [
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         QueryCostLimiter,
     ]
-    if not settings.DEBUG:
+    if not debug:
         # Production: unexpected errors lose their message (logged with the stack instead).
         extensions.append(lambda: MaskErrors(should_mask_error=should_mask_error))
     return extensions
 
 
-schema = strawberry.Schema(
-    query=Query,
-    extensions=_extensions(),
-    config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
-)
+CONFIG = StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP)
+
+schema = strawberry.Schema(query=Query, extensions=extensions(debug=settings.DEBUG), config=CONFIG)
