@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from apps.jobs.models import FailureClassification, Job
 from apps.pushes.models import Commit, Push
@@ -63,10 +65,10 @@ def push_page(*, repository_id: int, first: int, after: PushCursor | None = None
     """
     qs = Push.objects.filter(repository_id=repository_id)
     if filters.author:
-        if filters.author.startswith("-"):
-            qs = qs.exclude(author__iexact=filters.author[1:])
-        else:
-            qs = qs.filter(author__iexact=filters.author)
+        # The collation is binary (exact unique keys), so `iexact` would be case-sensitive there.
+        negate = filters.author.startswith("-")
+        same_author = Exact(Lower("author"), filters.author.removeprefix("-").lower())
+        qs = qs.exclude(same_author) if negate else qs.filter(same_author)
     if filters.revision:
         if len(filters.revision) >= FULL_REVISION_LENGTH:
             qs = qs.filter(revision=filters.revision)
