@@ -129,7 +129,10 @@ def test_push_by_id_global_id_and_revision(pushes: list[Any]) -> None:
     CommitFactory(push=push, revision="a" * 40, author="A <a@m.com>", comments="Bug 1 - one")
     CommitFactory(push=push, revision=push.revision, author="B <b@m.com>", comments="Bug 2 - two")
     JobFactory(push=push, state=Job.State.COMPLETED, result=Job.Result.BUSTED)
-    fields = "id databaseId revision author time branch commitCount commits { revision author comments } status { completed busted pending running } repository { name }"
+    fields = (
+        "id databaseId revision author time branch commitCount commits { revision author comments } "
+        "status { completed busted pending running } repository { name }"
+    )
     global_id = base64.b64encode(f"Push:{push.id}".encode()).decode()
 
     by_id = graphql_request(f"{{ push(id: {push.id}) {{ {fields} }} }}")["data"]["push"]
