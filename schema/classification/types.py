@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from apps.classification import models
 from schema.failures.types import Bug
 from schema.info import Info
-from schema.jobs.types.reference import FailureClassification
+
+if TYPE_CHECKING:
+    # Lazy at run time: schema.jobs.types imports this module.
+    from schema.jobs.types.reference import FailureClassification
 
 
 @strawberry.type(description="A classification of a job by a sheriff (or the autoclassifier).")
@@ -21,7 +25,9 @@ class JobNote:
     failure_classification_id: strawberry.Private[int]
 
     @strawberry.field
-    async def failure_classification(self, info: Info) -> FailureClassification:
+    async def failure_classification(
+        self, info: Info
+    ) -> Annotated[FailureClassification, strawberry.lazy("schema.jobs.types.reference")]:
         found = await info.context.loaders.failure_classification_by_id.load(self.failure_classification_id)
         assert found is not None, "failure_classification is a protected foreign key"
         return found
