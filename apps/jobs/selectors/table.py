@@ -41,10 +41,16 @@ class EpochMillis(Func):
     def as_sqlite(  # type: ignore[override]
         self, compiler: SQLCompiler, connection: Any, **extra: Any
     ) -> tuple[str, Sequence[Any]]:
+        # Exact: whole seconds from strftime, milliseconds cut from the stored text
+        # ("YYYY-MM-DD HH:MM:SS.ffffff"); julianday() arithmetic is a float and can be 1 ms off.
+        # "%%%%s" becomes "%%s" here and "%s" in SQLite (Django turns "%%" into "%").
         return self.as_sql(
             compiler,
             connection,
-            template="CAST(ROUND((julianday(%(expressions)s) - 2440587.5) * 86400000.0) AS INTEGER)",
+            template=(
+                "(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) * 1000"
+                " + CAST(substr(%(expressions)s, 21, 3) AS INTEGER))"
+            ),
             **extra,
         )
 
@@ -72,8 +78,9 @@ class ElapsedSeconds(Func):
             compiler,
             connection,
             template=(
-                'CAST((julianday(COALESCE("job"."end_time", \'now\')) - '
-                'julianday(COALESCE("job"."start_time", "job"."submit_time"))) * 86400 AS INTEGER)'
+                # Rounded to milliseconds first: julianday() is a float.
+                'CAST(ROUND((julianday(COALESCE("job"."end_time", \'now\')) - '
+                'julianday(COALESCE("job"."start_time", "job"."submit_time"))) * 86400000) / 1000 AS INTEGER)'
             ),
             **extra,
         )
@@ -130,16 +137,23 @@ class JobTable:
     signature_ids: list[int] = field(default_factory=list)
 
 
-def duration_minutes(submit_ms: int | None, start_ms: int | None, end_ms: int | None, now_ms: int) -> int:
+def duration_minutes(
+    submit: datetime.datetime | None, start: datetime.datetime | None, end: datetime.datetime | None
+) -> int:
     """Treeherder's job duration in minutes: max(round(max(end - start, 60 s) / 60 s), 1).
 
-    A missing start falls back to the submit time, a missing end to now.
+    A missing start falls back to the submit time, a missing end to now. Whole seconds, cut as
+    the job table's SQL (TIMESTAMPDIFF) cuts them, so both give the same minutes.
     """
-    start = start_ms if start_ms is not None else submit_ms
-    if start is None:
+    begin = start or submit
+    if begin is None:
         return 1
-    end = end_ms if end_ms is not None else now_ms
-    return max(round(max(end - start, 60_000) / 60_000), 1)
+    elapsed = int(((end or datetime.datetime.now(tz=datetime.UTC)) - begin).total_seconds())
+    return minutes_from_seconds(elapsed)
+
+
+def minutes_from_seconds(elapsed: int | None) -> int:
+    return 1 if elapsed is None else max(round(max(elapsed, 60) / 60), 1)
 
 
 def _indexed(values: Iterable[Any]) -> tuple[list[int], list[Any]]:
@@ -192,7 +206,7 @@ def job_table(
     )
     for name in wanted:
         if name == "duration":
-            table.columns[name] = [1 if v is None else max(round(max(v, 60) / 60), 1) for v in raw[name]]
+            table.columns[name] = [minutes_from_seconds(v) for v in raw[name]]
         elif name in ("state", "result"):
             # GraphQL enum names, the same values the Job type's `state` and `result` return.
             table.columns[name] = [v.upper() for v in raw[name]]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 from collections.abc import Iterable
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -59,10 +58,6 @@ class JobLog:
     @classmethod
     def from_model(cls, row: models.JobLog) -> JobLog:
         return cls(database_id=row.id, name=row.name, url=row.url, parse_status=JobLogParseStatus(row.status))
-
-
-def _millis(value: datetime.datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp() * 1000)
 
 
 @strawberry.type(description="One run of a Taskcluster task: a cell of the job view's grid.")
@@ -132,9 +127,7 @@ class Job(relay.Node):
 
     @strawberry.field(description="Minutes, as Treeherder computes it: at least 1; running jobs count up to now.")
     def duration(self) -> int:
-        return duration_minutes(
-            _millis(self.submit_time), _millis(self.start_time), _millis(self.end_time), int(time.time() * 1000)
-        )
+        return duration_minutes(self.submit_time, self.start_time, self.end_time)
 
     @strawberry.field
     async def job_type(self, info: Info) -> JobType:

@@ -75,6 +75,14 @@ def test_columns_hold_each_jobs_values_in_push_and_id_order(reference_data: None
     # 30 minutes before its end, running ones count up to now.
     fixed = jobs.index(next(j for j in jobs if j.id == tree.jobs[3].id))
     assert t["duration"][fixed] == 3
+    # The Job type computes the same minutes (running jobs count up to now: compare completed ones).
+    objects = graphql_request(
+        f"{{ jobs(pushIds: {[p.id for p in tree.pushes]}) {{ nodes {{ databaseId state duration }} }} }}"
+    )["data"]["jobs"]["nodes"]
+    by_id = dict(zip(t["id"], t["duration"], strict=True))
+    completed = [n for n in objects if n["state"] == "COMPLETED"]
+    assert len(completed) == 7
+    assert all(by_id[n["databaseId"]] == n["duration"] for n in completed)
     newest = max(j.last_modified for j in jobs)
     assert t["lastModifiedMax"] == newest.replace(microsecond=newest.microsecond // 1000 * 1000).isoformat()
 
