@@ -8,7 +8,13 @@ internals, is replaced by "Unexpected error."; the original is logged by Strawbe
 
 from __future__ import annotations
 
+import logging
+
 from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
+
+logger = logging.getLogger("treeherder.graphql")
 
 
 class UserInputError(GraphQLError):
@@ -20,3 +26,14 @@ def should_mask_error(error: GraphQLError) -> bool:
     if original is None:
         return False
     return not isinstance(original, GraphQLError)
+
+
+def log_errors(errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+    """Unexpected errors: ERROR with the stack (Strawberry's logger). Client errors (a bad query,
+    a limit, a bad argument): one WARNING line each, no stack, so they are seen but not paged on."""
+    for error in errors:
+        if should_mask_error(error):
+            StrawberryLogger.error(error, execution_context)
+        else:
+            code = (error.extensions or {}).get("code", "BAD_REQUEST")
+            logger.warning("GraphQL request refused (%s): %s", code, error.message)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import strawberry
 from django.conf import settings
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
-from schema.errors import should_mask_error
+from schema.errors import log_errors, should_mask_error
 from schema.jobs.queries import JobQueries
 from schema.limits import QueryCostLimiter
 from schema.pushes.queries import PushQueries
@@ -21,6 +23,11 @@ from schema.scalars import SCALAR_MAP
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        log_errors(errors, execution_context)
 
 
 @strawberry.type
@@ -44,4 +51,4 @@ def extensions(*, debug: bool) -> list:
 
 CONFIG = StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP)
 
-schema = strawberry.Schema(query=Query, extensions=extensions(debug=settings.DEBUG), config=CONFIG)
+schema = Schema(query=Query, extensions=extensions(debug=settings.DEBUG), config=CONFIG)

@@ -43,6 +43,8 @@ class JobQueries:
         first: int = 100,
         after: str | None = None,
     ) -> JobConnection:
+        if push_ids is not None and len(push_ids) > MAX_TABLE_PUSHES:
+            raise UserInputError(f"jobs: {len(push_ids)} pushIds exceed the limit of {MAX_TABLE_PUSHES}.")
         repository_id = None
         if repository is not None:
             repo = await db(repository_get)(name=repository)

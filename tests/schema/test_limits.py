@@ -120,3 +120,21 @@ def test_limit_errors_are_not_masked_and_validation_errors_stay_precise() -> Non
     body = graphql_request("{ job(id: 1) { nope } }")
 
     assert _error(body)["message"] == "Cannot query field 'nope' on type 'Job'. Did you mean 'notes'?"
+
+
+def test_client_errors_are_logged_as_one_warning_line(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING"):
+        graphql_request("{ jobs(first: 2001) { nodes { id } } }")
+
+    records = [r for r in caplog.records if r.name == "treeherder.graphql"]
+    assert [r.getMessage() for r in records] == [
+        "GraphQL request refused (PAGE_SIZE_LIMIT_EXCEEDED): jobs: `first: 2001` exceeds the page size limit of 2000."
+    ]
+    assert records[0].levelname == "WARNING"
+    assert not [r for r in caplog.records if r.name == "strawberry.execution"]
+
+
+def test_jobs_push_ids_are_bounded() -> None:
+    body = graphql_request(f"{{ jobs(pushIds: {list(range(101))}) {{ nodes {{ id }} }} }}")
+
+    assert _error(body)["message"] == "jobs: 101 pushIds exceed the limit of 100."
