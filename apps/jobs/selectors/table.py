@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Expression, F, Func, IntegerField, Q
 from django.db.models.sql.compiler import SQLCompiler
@@ -187,10 +188,14 @@ def job_table(
     qs = qs.order_by("push_id", "id").values_list(*(_SOURCES[name] for name in read))[: first + 1]
     # Executed on a plain cursor: every column is an int or a string that needs no conversion, and
     # Django's row iterator costs as much again as the query for 20,000 rows.
-    sql, params = qs.query.sql_with_params()
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # e.g. no pushes: Django knows without asking the database
+        rows: list[tuple[Any, ...]] | tuple[tuple[Any, ...], ...] = []
+    else:
+        with connections[qs.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
     has_next_page = len(rows) > first
     rows = rows[:first]
 

@@ -131,3 +131,11 @@ def test_an_empty_table(reference_data: Any) -> None:
     body = graphql_request("{ jobTable(pushIds: [424242]) { count id jobTypes { name } pageInfo { endCursor } } }")
 
     assert body["data"]["jobTable"] == {"count": 0, "id": [], "jobTypes": [], "pageInfo": {"endCursor": None}}
+
+
+def test_a_page_without_pushes_has_an_empty_table(reference_data: None, django_assert_num_queries: Any) -> None:
+    with django_assert_num_queries(2):  # the repository and the (empty) push page; no job query
+        body = graphql_request('{ pushes(repository: "autoland") { nodes { id } jobTable { count id state } } }')
+
+    assert body["data"] == {"pushes": {"nodes": [], "jobTable": {"count": 0, "id": [], "state": []}}}
+    assert graphql_request("{ jobTable(pushIds: []) { count id } }")["data"] == {"jobTable": {"count": 0, "id": []}}
