@@ -276,3 +276,30 @@ def test_failure_classifications(reference_data: None) -> None:
 
     assert [c["databaseId"] for c in body["data"]["failureClassifications"]] == list(range(1, 9))
     assert body["data"]["failureClassifications"][5] == {"databaseId": 6, "name": "new failure not classified"}
+
+
+def test_push_jobs_with_different_arguments_batch_per_shape(
+    reference_data: None, django_assert_num_queries: Any
+) -> None:
+    tree = build_tree(pushes=3, jobs_per_push=5)
+    query = """
+    {
+      pushes(repository: "autoland-test") {
+        nodes {
+          databaseId
+          failed: jobs(filter: {result: [TESTFAILED]}) { nodes { databaseId } }
+          firstTwo: jobs(first: 2) { nodes { databaseId } }
+        }
+      }
+    }
+    """
+
+    # repository, pushes, then one job query per distinct page shape (not per push).
+    with django_assert_num_queries(4):
+        nodes = graphql_request(query)["data"]["pushes"]["nodes"]
+
+    for node, push in zip(nodes, reversed(tree.pushes), strict=True):
+        jobs = [j for j in tree.jobs if j.push_id == push.id]
+        assert node["databaseId"] == push.id
+        assert [n["databaseId"] for n in node["failed"]["nodes"]] == [j.id for j in jobs if j.result == "testfailed"]
+        assert [n["databaseId"] for n in node["firstTwo"]["nodes"]] == [j.id for j in jobs[:2]]
