@@ -115,6 +115,8 @@ _SOURCES: dict[str, Expression | F] = {
     "duration": ElapsedSeconds(),
 }
 REFERENCE_COLUMNS = ("job_type", "job_group", "platform", "options", "signature")
+# The job(push, id) index (apps/jobs/models/job.py).
+PUSH_ID_INDEX = "job_push_id_idx"
 COLUMNS: tuple[str, ...] = tuple(_SOURCES)
 
 
@@ -194,7 +196,13 @@ def job_table(
     except EmptyResultSet:  # e.g. no pushes: Django knows without asking the database
         rows: list[tuple[Any, ...]] | tuple[tuple[Any, ...], ...] = []
     else:
-        with connections[qs.db].cursor() as cursor:
+        connection = connections[qs.db]
+        if connection.vendor == "mysql" and filters.push_ids is not None:
+            # Rows come in (push, id) order straight from this index. When the pushes hold a large
+            # share of the table (the benchmark: 10 of 50 pushes), MariaDB prefers a full scan
+            # plus a filesort, about twice as slow; Django has no API for index hints.
+            sql = sql.replace("FROM `job` ", f"FROM `job` FORCE INDEX (`{PUSH_ID_INDEX}`) ", 1)
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
     has_next_page = len(rows) > first

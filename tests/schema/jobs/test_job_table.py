@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.jobs.models import Job
+from apps.jobs.selectors.table import PUSH_ID_INDEX
 from tests.schema.builders import build_tree
 from tests.support.graphql import graphql_request
 
@@ -117,6 +118,10 @@ def test_only_selected_columns_are_read(reference_data: None) -> None:
     assert "`job`.`state`" in sql or '"job"."state"' in sql
     for unread in ("guid", "task_id", "who", "end_time", "signature_id"):
         assert unread not in sql
+    # MariaDB reads the rows in order from the job(push, id) index (no full scan and filesort).
+    assert PUSH_ID_INDEX in {index.name for index in Job._meta.indexes}
+    assert connection.vendor == "mysql"  # the suite runs on MariaDB
+    assert f"FROM `job` FORCE INDEX (`{PUSH_ID_INDEX}`) " in sql
 
 
 def test_table_limits_are_named(reference_data: None) -> None:
