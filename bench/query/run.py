@@ -44,6 +44,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["DEBUG"] = "false"
 
 import django  # noqa: E402
+import psutil  # noqa: E402
 
 JOB_VIEW_QUERY = """
 query JobView($repository: String!, $first: Int!) {
@@ -194,7 +195,13 @@ def main() -> None:
                     raise SystemExit("daphne did not start; see var/bench-query-daphne.log") from None
                 time.sleep(0.2)
         load_before = os.getloadavg()
+        server = psutil.Process(proc.pid)
+        server.cpu_percent()
+        psutil.cpu_percent()
         view_times, view_raw, view_gzip = timed_runs(url, JOB_VIEW_QUERY, variables, RUNS)
+        # How busy the machine was while the job view ran, and how much of it was our server:
+        # the rest is this client, MariaDB, and whatever else runs on the machine.
+        machine_busy, server_busy = psutil.cpu_percent(), server.cpu_percent()
         obj_times, obj_raw, obj_gzip = timed_runs(url, OBJECTS_QUERY, variables, max(5, RUNS // 6))
         load_after = os.getloadavg()
     finally:
@@ -203,6 +210,10 @@ def main() -> None:
 
     ms = 1000.0
     print(f"machine: {os.cpu_count()} cores, load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
+    print(
+        f"during the job view runs: machine CPU {machine_busy:.0f}% busy (all cores), "
+        f"of which Daphne {server_busy / (os.cpu_count() or 1):.0f}% (the rest: this client, MariaDB, other processes)"
+    )
     print(f"job view, {VIEW_PUSHES} pushes x {JOBS_PER_PUSH} jobs as one GraphQL request (jobTable):")
     print(f"  rows {table['count']}, SQL queries per request {view_queries}")
     print(f"  response bytes raw {view_raw:,}, gzip {view_gzip:,}")
