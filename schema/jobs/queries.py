@@ -12,11 +12,36 @@ from schema.ids import database_id
 from schema.info import Info
 from schema.jobs.dataloaders import connection_from_page
 from schema.jobs.filters import JobFilterInput, job_filter
-from schema.jobs.types import FailureClassification, Job, JobConnection, JobTable
-from schema.pagination import decode_int_cursor
-from schema.pushes.types import JOB_CURSOR, JOB_TABLE_PAGE, JOBS_PAGE, resolve_job_table
+from schema.jobs.types import (
+    JOB_CURSOR,
+    JOB_TABLE_CURSOR,
+    JOB_TABLE_PAGE,
+    JOBS_PAGE,
+    FailureClassification,
+    Job,
+    JobConnection,
+    JobTable,
+    selected_columns,
+)
+from schema.pagination import decode_int_cursor, decode_pair_cursor
+from schema.selection import selected_child_names
 
 MAX_TABLE_PUSHES = 100
+
+
+async def resolve_job_table(
+    info: Info, *, push_ids: list[int], filter: JobFilterInput | None, first: int, after: str | None
+) -> JobTable:
+    """The job table of these pushes, reading only the columns the client selected."""
+    names = selected_child_names(info)
+    data = await db(selectors.job_table)(
+        filters=job_filter(filter, push_ids=push_ids),
+        columns=selected_columns(names),
+        first=first,
+        after=decode_pair_cursor(JOB_TABLE_CURSOR, after) if after else None,
+        with_last_modified_max="lastModifiedMax" in names,
+    )
+    return JobTable(data=data)
 
 
 @strawberry.type

@@ -9,24 +9,18 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from apps.jobs.selectors import job_table
 from apps.pushes import models
-from schema.db import db
 from schema.info import Info
 from schema.jobs.dataloaders import JobPageKey
 from schema.jobs.filters import JobFilterInput, job_filter
-from schema.jobs.types import JobConnection, JobTable, selected_columns
-from schema.jobs.types.table import JOB_TABLE_CURSOR
-from schema.limits import bounded, page_items, paged
-from schema.pagination import PageInfo, decode_int_cursor, decode_pair_cursor, encode_cursor
+from schema.jobs.queries import resolve_job_table
+from schema.jobs.types import JOB_CURSOR, JOB_TABLE_PAGE, JOBS_PAGE, JobConnection, JobTable
+from schema.limits import bounded, page_items
+from schema.pagination import PageInfo, decode_int_cursor, encode_cursor
 from schema.repositories.types import Repository
-from schema.selection import selected_child_names
 
 PUSH_CURSOR = "push"
-JOB_CURSOR = "job"
 MAX_COMMITS_PER_PUSH = 200
-JOBS_PAGE = paged("jobs", default=100, maximum=2000)
-JOB_TABLE_PAGE = paged("jobTable rows", default=20_000, maximum=50_000)
 
 
 @strawberry.type(description="A commit of a push.")
@@ -160,20 +154,6 @@ class PushConnection:
         return await resolve_job_table(
             info, push_ids=[p.database_id for p in self.pushes], filter=filter, first=first, after=after
         )
-
-
-async def resolve_job_table(
-    info: Info, *, push_ids: list[int], filter: JobFilterInput | None, first: int, after: str | None
-) -> JobTable:
-    names = selected_child_names(info)
-    data = await db(job_table)(
-        filters=job_filter(filter, push_ids=push_ids),
-        columns=selected_columns(names),
-        first=first,
-        after=decode_pair_cursor(JOB_TABLE_CURSOR, after) if after else None,
-        with_last_modified_max="lastModifiedMax" in names,
-    )
-    return JobTable(data=data)
 
 
 def push_cursor(push: Push) -> str:

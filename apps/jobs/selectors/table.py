@@ -114,7 +114,6 @@ _SOURCES: dict[str, Expression | F] = {
     # Python's rounding, as Treeherder does.
     "duration": ElapsedSeconds(),
 }
-REFERENCE_COLUMNS = ("job_type", "job_group", "platform", "options", "signature")
 # The job(push, id) index (apps/jobs/models/job.py).
 PUSH_ID_INDEX = "job_push_id_idx"
 COLUMNS: tuple[str, ...] = tuple(_SOURCES)

@@ -24,7 +24,7 @@ from schema.jobs.types.reference import (
     Machine,
     Platform,
 )
-from schema.limits import bounded, page_items
+from schema.limits import bounded, page_items, paged
 from schema.pagination import PageInfo, encode_cursor
 from schema.repositories.types import Repository
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from schema.pushes.types import Push
 
 JOB_CURSOR = "job"
+JOBS_PAGE = paged("jobs", default=100, maximum=2000)
 # Treeherder's limits, used as the cost of these unpaginated lists.
 MAX_LOGS_PER_JOB = 10
 MAX_ERROR_LINES_PER_JOB = 40

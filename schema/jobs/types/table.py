@@ -20,7 +20,7 @@ from strawberry.types.field import StrawberryField
 from apps.jobs.selectors import JobTable as JobTableData
 from schema.info import Info
 from schema.jobs.types.reference import JobGroup, JobType, OptionCollection, Platform
-from schema.limits import page_items
+from schema.limits import page_items, paged
 from schema.pagination import PageInfo, encode_cursor
 from schema.scalars import (
     IndexColumn,
@@ -34,6 +34,7 @@ from schema.scalars import (
 )
 
 JOB_TABLE_CURSOR = "jobtable"
+JOB_TABLE_PAGE = paged("jobTable rows", default=20_000, maximum=50_000)
 # A column is one list value: it costs 1 per 100 rows in the query cost (schema.limits).
 COLUMN_COST_WEIGHT = 0.01
 
