@@ -23,6 +23,7 @@ from schema.jobs.types import (
     JobTable,
     selected_columns,
 )
+from schema.limits import bounded
 from schema.pagination import decode_int_cursor, decode_pair_cursor
 from schema.selection import selected_child_names
 
@@ -102,7 +103,7 @@ class JobQueries:
             raise UserInputError(f"jobTable: {len(push_ids)} pushIds exceed the limit of {MAX_TABLE_PUSHES}.")
         return await resolve_job_table(info, push_ids=push_ids, filter=filter, first=first, after=after)
 
-    @strawberry.field(description="The eight failure classifications, by id.")
+    @strawberry.field(description="The eight failure classifications, by id.", metadata=bounded(8))
     async def failure_classifications(self) -> list[FailureClassification]:
         rows = await db(selectors.failure_classification_list)()
         return [FailureClassification.from_model(row) for row in rows]

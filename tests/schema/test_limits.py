@@ -138,3 +138,9 @@ def test_jobs_push_ids_are_bounded() -> None:
     body = graphql_request(f"{{ jobs(pushIds: {list(range(101))}) {{ nodes {{ id }} }} }}")
 
     assert _error(body)["message"] == "jobs: 101 pushIds exceed the limit of 100."
+
+
+def test_unpaginated_lists_cost_their_largest_size(reference_data: None) -> None:
+    body = graphql_request("{ repositories { name } failureClassifications { name } }")
+
+    assert body["extensions"] == {"cost": {"requested": 200 + 8, "limit": MAX_QUERY_COST}}
