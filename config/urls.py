@@ -10,7 +10,7 @@ from schema.views import GraphQLView
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    # GraphiQL is off until it is served from our own static files (no CDN).
-    path("graphql", csrf_exempt(GraphQLView.as_view(schema=schema, graphql_ide=None)), name="graphql"),
+    # A browser's GET (Accept: text/html) gets GraphiQL, served from our own static files (no CDN).
+    path("graphql", csrf_exempt(GraphQLView.as_view(schema=schema, graphql_ide="graphiql")), name="graphql"),
     path("admin/", admin.site.urls),
 ]

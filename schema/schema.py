@@ -1,19 +1,54 @@
-"""The root schema: every domain's queries joined into one Query type."""
+"""The root schema: every domain's queries joined into one Query type, and the request limits.
+
+Adding subscriptions is one line: `subscription=Subscription` in the `strawberry.Schema(...)` call.
+"""
 
 from __future__ import annotations
 
 import strawberry
+from django.conf import settings
+from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
+from schema.errors import log_errors, should_mask_error
+from schema.jobs.queries import JobQueries
+from schema.limits import QueryCostLimiter
 from schema.live.queries import LiveQueries
 from schema.live.subscriptions import LiveSubscriptions
+from schema.pushes.queries import PushQueries
 from schema.repositories.queries import RepositoryQueries
+from schema.scalars import SCALAR_MAP
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        log_errors(errors, execution_context)
 
 
 @strawberry.type
-class Query(RepositoryQueries, LiveQueries):
+class Query(RepositoryQueries, PushQueries, JobQueries, LiveQueries):
     node: relay.Node = relay.node(description="Any object by its global id.")
+
+
+def extensions(*, debug: bool) -> list:
+    """The schema's extensions: request limits always; error masking unless `debug`."""
+    extensions = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        QueryCostLimiter,
+    ]
+    if not debug:
+        # Production: unexpected errors lose their message (logged with the stack instead).
+        extensions.append(lambda: MaskErrors(should_mask_error=should_mask_error))
+    return extensions
 
 
 @strawberry.type
@@ -21,12 +56,6 @@ class Subscription(LiveSubscriptions):
     pass
 
 
-schema = strawberry.Schema(
-    query=Query,
-    subscription=Subscription,
-    extensions=[
-        lambda: QueryDepthLimiter(max_depth=12),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
-        lambda: MaxTokensLimiter(max_token_count=5000),
-    ],
-)
+CONFIG = StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP)
+
+schema = Schema(query=Query, subscription=Subscription, extensions=extensions(debug=settings.DEBUG), config=CONFIG)

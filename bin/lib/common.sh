@@ -124,3 +124,35 @@ if url.scheme.startswith("mysql"):
     conn.close()
 PY
 }
+
+# `npm ci` in a folder with a package-lock.json, again only when the lockfile changed.
+npm_ci() {
+  local dir="$1" stamp="$1/node_modules/.lock.sha" want
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$want" >"$stamp"
+  fi
+}
+
+# GraphiQL at /graphql, built by Vite into frontend/graphiql/dist from our own sources and
+# packages (no CDN at run time). Rebuilt when its sources or lockfile change.
+ensure_graphiql() {
+  local dir="frontend/graphiql" stamp want
+  command -v npm >/dev/null || die "npm not found (Node 20 is needed to build GraphiQL)"
+  npm_ci "$dir"
+  stamp="$dir/dist/.sources.sha"
+  want="$(cat "$dir/package-lock.json" "$dir/index.html" "$dir/vite.config.js" "$dir"/src/* | sha256sum | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "building GraphiQL (frontend/graphiql)"
+    (cd "$dir" && npx --no-install vite build --logLevel error)
+    echo "$want" >"$stamp"
+  fi
+}
+
+# Browser tests: Debian's Chromium driven by playwright-core (tests/browser).
+ensure_browser_tests() {
+  ensure_debian_packages chromium
+  npm_ci tests/browser
+}

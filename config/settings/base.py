@@ -1,5 +1,7 @@
 """Core Django settings: apps, middleware, URLs, static files, time zone."""
 
+from pathlib import Path
+
 from config.env import BASE_DIR, CONFIG
 
 SECRET_KEY = CONFIG.secret_key
@@ -67,7 +69,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = CONFIG.var_dir / "static"
-STATICFILES_DIRS = [BASE_DIR / "frontend" / "dist"] if (BASE_DIR / "frontend" / "dist").is_dir() else []
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = (
+    [BASE_DIR / "frontend" / "dist"] if (BASE_DIR / "frontend" / "dist").is_dir() else []
+)
+# GraphiQL, built by Vite from frontend/graphiql (bin/run and bin/test build it), at /static/graphiql/.
+if (BASE_DIR / "frontend" / "graphiql" / "dist").is_dir():
+    STATICFILES_DIRS.append(("graphiql", BASE_DIR / "frontend" / "graphiql" / "dist"))
 
 VAR_DIR = CONFIG.var_dir
 PORT = CONFIG.port

@@ -14,14 +14,16 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 from asgiref.sync import sync_to_async
+from django.db import close_old_connections
 from graphql import GraphQLError
 
 from apps.live.hub import CursorExpired, Hub, Stream, UnknownCursor
 from apps.live.selectors import NumberedEvent
 from apps.repositories.models import Repository
+from schema.db import db
+from schema.jobs.types import JobResult
 from schema.live import cursors
 from schema.live.filters import FAILED_RESULTS, FailureFilter, JobFilter
-from schema.live.standin import JobResult
 from schema.live.types import (
     JobChangedEvent,
     JobEventFilter,
@@ -69,16 +71,30 @@ async def _open(*, repository_ids: frozenset[int], push_id: int | None = None, a
         ) from exc
 
 
+_connections_checked_at = 0.0
+
+
+async def _prepare_event(info: LiveInfo, seq: int) -> str:
+    """Before an event is executed: fresh loaders (no row cached by an earlier event) and its
+    cursor; and, about once a second per process, recycle aged or broken database connections,
+    which nothing else does outside an HTTP request."""
+    global _connections_checked_at
+    now = time.monotonic()
+    if now - _connections_checked_at > 1.0:
+        _connections_checked_at = now
+        await db(close_old_connections)()
+    info.context.fresh_loaders()
+    info.context.cursor = cursors.encode(seq)
+    return info.context.cursor
+
+
 async def _job_events(info: LiveInfo, stream: Stream, job_filter: JobFilter) -> AsyncGenerator[JobChangedEvent, None]:
     try:
         async for event in stream:
             if event.type != JOB_CHANGED or not job_filter.accepts(event.payload):
                 continue
-            info.context.fresh_loaders()
-            info.context.cursor = cursors.encode(event.seq)
-            yield JobChangedEvent(
-                cursor=info.context.cursor, changed=event.payload["changed"], job_id=event.job_id or 0
-            )
+            cursor = await _prepare_event(info, event.seq)
+            yield JobChangedEvent(cursor=cursor, changed=event.payload["changed"], job_id=event.job_id or 0)
     finally:
         stream.close()
 
@@ -93,9 +109,8 @@ async def _failure_events(
             kind = failure_filter.kind(event.payload)
             if kind is None:
                 continue
-            info.context.fresh_loaders()
-            info.context.cursor = cursors.encode(event.seq)
-            yield JobFailureEvent(cursor=info.context.cursor, kind=kind, job_id=event.job_id or 0)
+            cursor = await _prepare_event(info, event.seq)
+            yield JobFailureEvent(cursor=cursor, kind=kind, job_id=event.job_id or 0)
     finally:
         stream.close()
 
@@ -122,9 +137,8 @@ async def _push_events(info: LiveInfo, stream: Stream) -> AsyncGenerator[PushCha
                 last_flush = time.monotonic()
                 flushing, pending = sorted(pending.items(), key=lambda item: item[1]), {}
                 for push_id, seq in flushing:
-                    info.context.fresh_loaders()
-                    info.context.cursor = cursors.encode(seq)
-                    yield PushChangedEvent(cursor=info.context.cursor, push_id=push_id)
+                    cursor = await _prepare_event(info, seq)
+                    yield PushChangedEvent(cursor=cursor, push_id=push_id)
     finally:
         stream.close()
 

@@ -7,8 +7,9 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
+from schema.jobs.types import Job, JobResult, JobState
 from schema.live.context import LiveContext
-from schema.live.standin import Job, JobResult, JobState, Push
+from schema.pushes.types import Push
 
 LiveInfo = Info[LiveContext, None]
 

@@ -6,12 +6,19 @@ import strawberry
 from asgiref.sync import sync_to_async
 
 from apps.repositories import selectors
+from schema.limits import bounded
 from schema.repositories.types import Repository
+
+# Treeherder's fixture has 147; the query cost counts this many.
+MAX_REPOSITORIES = 200
 
 
 @strawberry.type
 class RepositoryQueries:
-    @strawberry.field(description="Repositories, active ones only unless includeInactive is true.")
+    @strawberry.field(
+        description="Repositories, active ones only unless includeInactive is true.",
+        metadata=bounded(MAX_REPOSITORIES),
+    )
     async def repositories(self, include_inactive: bool = False) -> list[Repository]:
         repos = await sync_to_async(selectors.repository_list)(include_inactive=include_inactive)
         return [Repository.from_model(r) for r in repos]

@@ -10,7 +10,7 @@ import strawberry
 from strawberry import relay
 
 from apps.repositories.models import Repository as RepositoryModel
-from schema.context import Info
+from schema.info import Info
 
 
 @strawberry.enum(description="Whether a repository still receives pushes.")

@@ -65,4 +65,4 @@ def test_repository_by_name_and_global_id(server: RunningServer) -> None:
 
 def test_unknown_repository_is_null(server: RunningServer) -> None:
     body = graphql_post(server.url, '{ repository(name: "no-such-repo") { name } }').json()
-    assert body == {"data": {"repository": None}}
+    assert body == {"data": {"repository": None}, "extensions": {"cost": {"requested": 1, "limit": 100000}}}

@@ -1,0 +1,37 @@
+"""Batched loads of failure data, one query per batch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from apps.failures import selectors
+from apps.failures.models import Bugscache
+from apps.failures.models import FailureLine as FailureLineModel
+from apps.failures.models import TextLogError as TextLogErrorModel
+from schema.failures.types import Bug, FailureLine, TextLogError
+from schema.loading import ListLoader, SelectorLoader
+
+
+class TextLogErrorsByJobIdLoader(ListLoader[int, TextLogError]):
+    def fetch(self, keys: list[int]) -> Mapping[int, Any]:
+        return selectors.text_log_errors_by_job_ids(keys)
+
+    def build_item(self, row: TextLogErrorModel) -> TextLogError:
+        return TextLogError.from_model(row)
+
+
+class FailureLinesByJobGuidLoader(ListLoader[str, FailureLine]):
+    def fetch(self, keys: list[str]) -> Mapping[str, Any]:
+        return selectors.failure_lines_by_job_guids(keys)
+
+    def build_item(self, row: FailureLineModel) -> FailureLine:
+        return FailureLine.from_model(row)
+
+
+class BugByIdLoader(SelectorLoader[int, Bug | None]):
+    def fetch(self, keys: list[int]) -> Mapping[int, Any]:
+        return selectors.bugs_by_ids(keys)
+
+    def build(self, row: Bugscache) -> Bug:
+        return Bug.from_model(row)

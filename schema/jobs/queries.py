@@ -1,0 +1,109 @@
+"""Queries for jobs: one job, job pages with filters, the job table, and the classifications."""
+
+from __future__ import annotations
+
+import strawberry
+
+from apps.jobs import selectors
+from apps.repositories.selectors import repository_get
+from schema.db import db
+from schema.errors import UserInputError
+from schema.ids import database_id
+from schema.info import Info
+from schema.jobs.dataloaders import connection_from_page
+from schema.jobs.filters import JobFilterInput, job_filter
+from schema.jobs.types import (
+    JOB_CURSOR,
+    JOB_TABLE_CURSOR,
+    JOB_TABLE_PAGE,
+    JOBS_PAGE,
+    FailureClassification,
+    Job,
+    JobConnection,
+    JobTable,
+    selected_columns,
+)
+from schema.limits import bounded
+from schema.pagination import decode_int_cursor, decode_pair_cursor
+from schema.selection import selected_child_names
+
+MAX_TABLE_PUSHES = 100
+
+
+async def resolve_job_table(
+    info: Info, *, push_ids: list[int], filter: JobFilterInput | None, first: int, after: str | None
+) -> JobTable:
+    """The job table of these pushes, reading only the columns the client selected."""
+    names = selected_child_names(info)
+    data = await db(selectors.job_table)(
+        filters=job_filter(filter, push_ids=push_ids),
+        columns=selected_columns(names),
+        first=first,
+        after=decode_pair_cursor(JOB_TABLE_CURSOR, after) if after else None,
+        with_last_modified_max="lastModifiedMax" in names,
+    )
+    return JobTable(data=data)
+
+
+@strawberry.type
+class JobQueries:
+    @strawberry.field(description="One job: by `id` (its databaseId or global id) or by `guid`.")
+    async def job(self, info: Info, id: strawberry.ID | None = None, guid: str | None = None) -> Job | None:
+        if (id is None) == (guid is None):
+            raise UserInputError("Give exactly one of `id` and `guid`.")
+        if guid is not None:
+            return await info.context.loaders.job_by_guid.load(guid)
+        return await info.context.loaders.job_by_id.load(database_id(id or "", "Job"))
+
+    @strawberry.field(
+        description="Jobs in id order, a page at a time (at most 2,000), optionally limited to a repository "
+        "and to pushes (by databaseId). With `filter.lastModifiedAfter` this is the polling query.",
+        metadata=JOBS_PAGE,
+    )
+    async def jobs(
+        self,
+        info: Info,
+        repository: str | None = None,
+        push_ids: list[int] | None = None,
+        filter: JobFilterInput | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> JobConnection:
+        if push_ids is not None and len(push_ids) > MAX_TABLE_PUSHES:
+            raise UserInputError(f"jobs: {len(push_ids)} pushIds exceed the limit of {MAX_TABLE_PUSHES}.")
+        repository_id = None
+        if repository is not None:
+            repo = await db(repository_get)(name=repository)
+            if repo is None:
+                raise UserInputError(f"Unknown repository `{repository}`.")
+            repository_id = repo.id
+        page = await db(selectors.job_page)(
+            filters=job_filter(filter, push_ids=push_ids, repository_id=repository_id),
+            first=first,
+            after_id=decode_int_cursor(JOB_CURSOR, after) if after else None,
+        )
+        connection = connection_from_page(page)
+        for job in connection.jobs:
+            info.context.loaders.job_by_id.prime(job.database_id, job)
+        return connection
+
+    @strawberry.field(
+        description="The jobs of up to 100 pushes (by databaseId) as one table: see JobTable.",
+        metadata=JOB_TABLE_PAGE,
+    )
+    async def job_table(
+        self,
+        info: Info,
+        push_ids: list[int],
+        filter: JobFilterInput | None = None,
+        first: int = 20_000,
+        after: str | None = None,
+    ) -> JobTable:
+        if len(push_ids) > MAX_TABLE_PUSHES:
+            raise UserInputError(f"jobTable: {len(push_ids)} pushIds exceed the limit of {MAX_TABLE_PUSHES}.")
+        return await resolve_job_table(info, push_ids=push_ids, filter=filter, first=first, after=after)
+
+    @strawberry.field(description="The eight failure classifications, by id.", metadata=bounded(8))
+    async def failure_classifications(self) -> list[FailureClassification]:
+        rows = await db(selectors.failure_classification_list)()
+        return [FailureClassification.from_model(row) for row in rows]

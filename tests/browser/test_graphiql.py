@@ -1,0 +1,74 @@
+"""GraphiQL at /graphql in headless Chromium: served from our own static files, nothing from outside."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from django.core.management import call_command
+
+from tests.support.processes import ROOT, RunningServer, process_env, run_daphne
+
+pytestmark = pytest.mark.slow
+
+BROWSER_DIR = Path(__file__).resolve().parent
+
+
+@pytest.fixture
+def server(transactional_db: None, tmp_path: Path) -> Iterator[RunningServer]:
+    call_command("load_reference_data", verbosity=0)
+    var_dir = tmp_path / "var"
+    # Production serves static files collected into VAR_DIR/static by WhiteNoise; so does this test.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=process_env({"VAR_DIR": str(var_dir)}),
+        check=True,
+    )
+    with run_daphne(tmp_path, env={"VAR_DIR": str(var_dir)}) as running:
+        yield running
+
+
+def test_graphiql_page_loads_only_local_assets(server: RunningServer) -> None:
+    page = requests.get(f"{server.url}/graphql", headers={"Accept": "text/html"}, timeout=30)
+
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "<title>Treeherder GraphQL</title>" in page.text
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page.text)
+    assets = re.findall(r"""(?:src|href)="(/static/graphiql/assets/[^"]+)\"""", page.text)
+    assert len(assets) == 2  # the script and the stylesheet
+    for asset in assets:
+        response = requests.get(f"{server.url}{asset}", timeout=30)
+        assert response.status_code == 200, asset
+        assert len(response.content) > 1000
+
+
+def test_graphiql_runs_a_query_in_chromium_with_no_outside_request(server: RunningServer, tmp_path: Path) -> None:
+    query = '{ repository(name: "autoland") { name databaseId repositoryGroup { name } } }'
+    done = subprocess.run(
+        ["node", str(BROWSER_DIR / "graphiql.mjs"), server.url, query, str(tmp_path / "graphiql.png")],
+        cwd=BROWSER_DIR,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr + server.log()
+    report = json.loads(done.stdout)
+
+    assert report["blocked"] == []
+    assert report["pageErrors"] == []
+    assert report["title"] == "Treeherder GraphQL"
+    assert report["editor"] == query
+    assert report["requests"] > 2  # the page, its script and stylesheet, then the query itself
+    assert json.loads(report["result"])["data"] == {
+        "repository": {"name": "autoland", "databaseId": 77, "repositoryGroup": {"name": "development"}}
+    }
+    assert (tmp_path / "graphiql.png").stat().st_size > 10_000
