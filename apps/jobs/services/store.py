@@ -1,0 +1,248 @@
+"""The job store: a batch of jobs written in one transaction, states only moving forward.
+
+Per batch, whatever its size: lock the rows that exist (SELECT ... FOR UPDATE, in guid order so
+concurrent batches never deadlock on each other), insert the new ones, update the others with one
+**conditional** upsert whose every assignment is guarded by "the stored state ranks below the new
+one", write Taskcluster ids and log references, and publish one event per job that really changed,
+all in the same transaction. A duplicate delivery, or a state that is not ahead of the stored one
+(a late `pending` after `running`, anything after `completed`), changes nothing and emits nothing.
+
+If another worker inserts the same new guid between our lock and our insert, the insert fails on
+the unique key; the whole batch is then run again, and finds that row locked and stored.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from apps.jobs.models import FailureClassification, Job, JobLog, TaskclusterMetadata
+from apps.jobs.services.refdata import RefIds, refdata_cache_clear, refdata_ids_for_jobs
+from apps.live.events import JobChanged
+from apps.live.publish import publish
+from apps.repositories.models import Repository
+
+logger = logging.getLogger(__name__)
+
+STATE_RANK = {"unscheduled": 0, "pending": 1, "running": 2, "completed": 3}
+# Columns an update may change; `state` is written last (see _conditional_upsert_sql).
+UPDATE_COLUMNS = (
+    "push_id",
+    "signature_id",
+    "build_platform_id",
+    "machine_platform_id",
+    "machine_id",
+    "job_type_id",
+    "job_group_id",
+    "product_id",
+    "option_collection_hash",
+    "who",
+    "reason",
+    "result",
+    "tier",
+    "submit_time",
+    "start_time",
+    "end_time",
+)
+EVENT_FIELDS = ("state", "result", "tier")
+
+
+@dataclass
+class PreparedJob:
+    """One job to store: its repository, its push and Treeherder's internal job dict."""
+
+    repository: Repository
+    push_id: int
+    data: dict[str, Any]
+
+
+@dataclass
+class StoreResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    events: list[JobChanged] = field(default_factory=list)
+
+
+class ConcurrentInsert(Exception):  # noqa: N818 - a signal to run the batch again
+    pass
+
+
+def _time(data: dict[str, Any], key: str) -> datetime.datetime | None:
+    value = data.get(key)
+    return datetime.datetime.fromtimestamp(value, tz=datetime.UTC) if value else None
+
+
+def _row(job: PreparedJob, ids: RefIds) -> dict[str, Any]:
+    data = job.data
+    return {
+        "guid": data["job_guid"][:50],
+        "repository_id": job.repository.id,
+        "push_id": job.push_id,
+        "signature_id": ids.signature_id,
+        "build_platform_id": ids.build_platform_id,
+        "machine_platform_id": ids.machine_platform_id,
+        "machine_id": ids.machine_id,
+        "job_type_id": ids.job_type_id,
+        "job_group_id": ids.job_group_id,
+        "product_id": ids.product_id,
+        "option_collection_hash": ids.option_collection_hash,
+        "who": (data.get("who") or "unknown")[:50],
+        "reason": (data.get("reason") or "scheduled")[:125],
+        "state": data["state"][:25],
+        "result": (data.get("result") or "unknown")[:25],
+        "tier": data.get("tier") or 1,
+        "submit_time": _time(data, "submit_timestamp"),
+        "start_time": _time(data, "start_timestamp"),
+        "end_time": _time(data, "end_timestamp"),
+    }
+
+
+def _coalesce(jobs: Sequence[PreparedJob]) -> list[PreparedJob]:
+    """One entry per guid: the most advanced state (the first of equals), in guid order."""
+    best: dict[str, PreparedJob] = {}
+    for job in jobs:
+        guid = job.data["job_guid"]
+        current = best.get(guid)
+        if current is None or STATE_RANK[job.data["state"]] > STATE_RANK[current.data["state"]]:
+            best[guid] = job
+    return [best[guid] for guid in sorted(best)]
+
+
+def _conditional_upsert_sql(count: int) -> str:
+    """MySQL/MariaDB: INSERT ... ON DUPLICATE KEY UPDATE where each assignment applies only if the
+    stored state ranks below the incoming one. Assignments see columns already assigned, so the
+    rank test must run before `state` changes: every other column comes first, `state` last."""
+    columns = ("id", "guid", "repository_id", *UPDATE_COLUMNS, "failure_classification_id", "last_modified", "state")
+    rank = "FIELD({}, 'unscheduled', 'pending', 'running', 'completed')"
+    ahead = f"{rank.format('state')} < {rank.format('VALUES(state)')}"
+    assignments = [f"{col} = IF({ahead}, VALUES({col}), {col})" for col in (*UPDATE_COLUMNS, "last_modified")]
+    assignments.append(f"state = IF({ahead}, VALUES(state), state)")
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return (
+        f"INSERT INTO job ({', '.join(columns)}) VALUES {', '.join([placeholders] * count)} "
+        f"ON DUPLICATE KEY UPDATE {', '.join(assignments)}"
+    )
+
+
+def _apply_updates(updates: list[tuple[int, dict[str, Any]]], now: datetime.datetime) -> None:
+    if not updates:
+        return
+    if connection.vendor == "mysql":
+        adapt = connection.ops.adapt_datetimefield_value
+        params: list[Any] = []
+        for job_id, row in updates:
+            params += [job_id, row["guid"], row["repository_id"]]
+            params += [adapt(row[col]) if col.endswith("_time") else row[col] for col in UPDATE_COLUMNS]
+            params += [FailureClassification.NOT_CLASSIFIED, adapt(now), row["state"]]
+        with connection.cursor() as cursor:
+            cursor.execute(_conditional_upsert_sql(len(updates)), params)
+        return
+    # SQLite (embedded mode): one conditional UPDATE per row; its single writer makes it atomic too.
+    for job_id, row in updates:
+        lower = [state for state, rank in STATE_RANK.items() if rank < STATE_RANK[row["state"]]]
+        Job.objects.filter(id=job_id, state__in=lower).update(
+            **{col: row[col] for col in UPDATE_COLUMNS}, state=row["state"], last_modified=now
+        )
+
+
+def _store_once(jobs: list[PreparedJob]) -> StoreResult:
+    result = StoreResult()
+    ids = refdata_ids_for_jobs(jobs=[(job.repository.name, job.data) for job in jobs])
+    rows = [_row(job, ref) for job, ref in zip(jobs, ids, strict=True)]
+    existing = {
+        row["guid"]: row
+        for row in Job.objects.select_for_update()
+        .filter(guid__in=[row["guid"] for row in rows])
+        .order_by("guid")
+        .values("id", "guid", "state", "result", "tier", "failure_classification_id")
+    }
+    now = timezone.now()
+    to_create: list[tuple[PreparedJob, dict[str, Any]]] = []
+    updates: list[tuple[int, dict[str, Any]]] = []
+    touched: list[tuple[PreparedJob, dict[str, Any], int, tuple[str, ...], int]] = []
+    for job, row in zip(jobs, rows, strict=True):
+        before = existing.get(row["guid"])
+        if before is None:
+            to_create.append((job, row))
+        elif STATE_RANK[row["state"]] > STATE_RANK[before["state"]]:
+            updates.append((before["id"], row))
+            changed = tuple(name for name in EVENT_FIELDS if row[name] != before[name])
+            touched.append((job, row, before["id"], changed, before["failure_classification_id"]))
+        else:
+            result.unchanged += 1
+    if to_create:
+        new_jobs = [Job(**row, last_modified=now) for _, row in to_create]
+        try:
+            with transaction.atomic():
+                created = Job.objects.bulk_create(new_jobs)
+        except IntegrityError as exc:
+            raise ConcurrentInsert(str(exc)) from exc
+        TaskclusterMetadata.objects.bulk_create(
+            [
+                TaskclusterMetadata(
+                    job_id=obj.id,
+                    task_id=job.data["taskcluster_task_id"],
+                    retry_id=job.data["taskcluster_retry_id"],
+                )
+                for (job, _), obj in zip(to_create, created, strict=True)
+            ],
+            ignore_conflicts=True,
+        )
+        for (job, row), obj in zip(to_create, created, strict=True):
+            touched.append((job, row, obj.id, ("created",), FailureClassification.NOT_CLASSIFIED))
+    _apply_updates(updates, now)
+    logs = [
+        JobLog(job_id=job_id, name=ref["name"][:50], url=ref["url"][:255], status=JobLog.Status.PENDING)
+        for job, _, job_id, _, _ in touched
+        for ref in job.data.get("log_references", [])
+    ]
+    if logs:
+        JobLog.objects.bulk_create(logs, ignore_conflicts=True)
+    for job, row, job_id, changed, classification in touched:
+        result.events.append(
+            JobChanged(
+                job_id=job_id,
+                push_id=row["push_id"],
+                repository_id=job.repository.id,
+                repository=job.repository.name,
+                guid=row["guid"],
+                state=row["state"],
+                result=row["result"],
+                tier=row["tier"],
+                failure_classification_id=classification,
+                platform=job.data["machine_platform"].get("platform", ""),
+                job_type_symbol=job.data["job_symbol"] or "?",
+                job_group_symbol=job.data["group_symbol"] or "?",
+                changed=changed,
+            )
+        )
+    result.created = len(to_create)
+    result.updated = len(updates)
+    publish(result.events)
+    return result
+
+
+def jobs_store(*, jobs: Sequence[PreparedJob], attempts: int = 3) -> StoreResult:
+    """Store a batch of jobs atomically. Returns what was created, updated or left unchanged."""
+    batch = _coalesce(jobs)
+    duplicates = len(jobs) - len(batch)
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                result = _store_once(batch)
+            result.unchanged += duplicates
+            return result
+        except ConcurrentInsert as exc:
+            if attempt == attempts:
+                raise IntegrityError(f"job insert kept conflicting: {exc}") from exc
+            # A stale cached refdata id fails the same way as a concurrent insert: start clean.
+            refdata_cache_clear()
+            logger.info("job batch raced another writer (%s); storing it again", exc)
+    raise AssertionError("unreachable")
