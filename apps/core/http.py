@@ -122,6 +122,7 @@ def http_get_json(url: str, *, headers: dict[str, str] | None = None) -> Any:
         )
     except urllib3.exceptions.HTTPError as exc:
         raise OutboundUnavailable(f"GET {url} failed: {type(exc).__name__}: {exc}", url=url) from exc
+    complete = False
     try:
         status = response.status
         if status in (404, 410):
@@ -143,7 +144,11 @@ def http_get_json(url: str, *, headers: dict[str, str] | None = None) -> Any:
                 chunks.append(chunk)
         except urllib3.exceptions.HTTPError as exc:
             raise OutboundUnavailable(f"GET {url} failed while reading: {exc}", url=url) from exc
+        complete = True
     finally:
+        if not complete:
+            # An unread body must not stay on a pooled connection: the next request would read it.
+            response.close()
         response.release_conn()
     try:
         return orjson.loads(b"".join(chunks))

@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "apps.failures",
     "apps.classification",
     "apps.live",
+    "apps.ingestion",
+    "workers",
 ]
 
 MIDDLEWARE = [

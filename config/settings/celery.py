@@ -33,6 +33,10 @@ CELERY_TASK_TIME_LIMIT = 15 * 60 + 30
 CELERY_BROKER_CONNECTION_TIMEOUT = 30
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_HEARTBEAT = 0
+# Publisher confirms: send_task returns only once RabbitMQ has the message, so the Pulse listener
+# acks a Pulse message only after its Celery task is safely queued.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
