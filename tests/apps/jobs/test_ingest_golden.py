@@ -32,6 +32,15 @@ def _store_sample_pushes(settings: Any) -> None:
             pulse_push_ingest(body=message["body"], exchange=message["exchange"])
 
 
+def _statement(sql: str) -> str:
+    words = sql.replace("`", "").split()
+    if words[0] == "SELECT":
+        return f"SELECT {words[words.index('FROM') + 1]}"
+    if words[0] == "INSERT":
+        return f"INSERT IGNORE {words[3]}" if words[1] == "IGNORE" else f"INSERT {words[2]}"
+    return words[0]
+
+
 def _messages(root_url: str) -> list[dict[str, Any]]:
     return [{**m, "root_url": root_url} for m in sample_task_messages()]
 
@@ -125,16 +134,16 @@ def test_a_warm_batch_costs_a_fixed_number_of_queries(ingest_settings: Any, gold
         result = pulse_tasks_ingest(messages=messages)
 
     assert result.stored.created == 90
-    assert [" ".join(q["sql"].split(" ")[:2]) for q in queries.captured_queries] == [
-        "SAVEPOINT `s",  # the batch's transaction (a savepoint inside the test's)
-        "SELECT `job`.`id`",  # lock the rows that exist
-        "SAVEPOINT `s",  # around the insert, so that a concurrent insert can be retried
-        "INSERT INTO",  # the new jobs
-        "RELEASE SAVEPOINT",
-        "INSERT IGNORE",  # their Taskcluster ids
-        "INSERT IGNORE",  # their log references
-        "INSERT INTO",  # their events (the outbox)
-        "RELEASE SAVEPOINT",
+    assert [_statement(q["sql"]) for q in queries.captured_queries] == [
+        "SAVEPOINT",  # the batch's transaction (a savepoint inside the test's)
+        "SELECT job",  # lock the rows that exist
+        "SAVEPOINT",  # around the insert, so that a concurrent insert can be retried
+        "INSERT job",  # the new jobs
+        "RELEASE",
+        "INSERT IGNORE taskcluster_metadata",
+        "INSERT IGNORE job_log",
+        "INSERT live_event",
+        "RELEASE",
     ]
 
 
