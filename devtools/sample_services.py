@@ -46,7 +46,10 @@ class SampleData:
     def __init__(self) -> None:
         self.tasks: dict[str, Any] = _read("taskcluster_tasks")
         self.hg_pushlog: dict[str, Any] = _read("hg_push_commits")
-        self.compare = {(c["url"].split("/repos/")[1].split("/compare/")[0], c["url"].rsplit("/", 1)[1]): c for c in _read("github_push_compare")}
+        self.compare = {
+            (c["url"].split("/repos/")[1].split("/compare/")[0], c["url"].rsplit("/", 1)[1]): c
+            for c in _read("github_push_compare")
+        }
         self.pr_commits: list[Any] = _read("github_pr_commits")
         # Push ids named in the sample tasks' routes -> (project, revision), for made-up pushlogs.
         self.route_pushes: dict[int, tuple[str, str]] = {}
@@ -83,7 +86,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: the ingestion client pools connections
     server: SampleServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s " + format, self.address_string(), *args)
 
     def _send(self, status: int, body: Any) -> None:
@@ -94,12 +97,12 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802 - the base class's name
+    def do_GET(self) -> None:
         self.server.count_request()
         url = urlsplit(self.path)
         try:
             body = self.server.answer(url.path, parse_qs(url.query))
-        except Exception:  # noqa: BLE001 - a broken answer is a 500, as a real server gives
+        except Exception:
             logger.exception("sample server failed on %s", self.path)
             self._send(HTTPStatus.INTERNAL_SERVER_ERROR, {"message": "internal error"})
             return
@@ -124,7 +127,7 @@ class SampleServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def count_request(self) -> None:
         with self._lock:

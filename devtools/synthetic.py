@@ -94,12 +94,26 @@ def pushlog(seed: int, push: int) -> dict[str, Any]:
     head = revision(seed, push)
     parent = _digest("parent", seed, push).hex()
     changesets = [
-        {"node": parent, "author": f"Dev {push % 7} <{author}>", "desc": f"Bug {1_900_000 + push} - part 1", "branch": "default", "tags": []},
-        {"node": head, "author": f"Dev {push % 7} <{author}>", "desc": f"Bug {1_900_000 + push} - part 2 r=reviewer", "branch": "default", "tags": ["tip"]},
+        {
+            "node": parent,
+            "author": f"Dev {push % 7} <{author}>",
+            "desc": f"Bug {1_900_000 + push} - part 1",
+            "branch": "default",
+            "tags": [],
+        },
+        {
+            "node": head,
+            "author": f"Dev {push % 7} <{author}>",
+            "desc": f"Bug {1_900_000 + push} - part 2 r=reviewer",
+            "branch": "default",
+            "tags": ["tip"],
+        },
     ]
     return {
         "lastpushid": log_id,
-        "pushes": {str(log_id): {"changesets": changesets, "date": int(push_time(seed, push).timestamp()), "user": author}},
+        "pushes": {
+            str(log_id): {"changesets": changesets, "date": int(push_time(seed, push).timestamp()), "user": author}
+        },
     }
 
 
@@ -113,7 +127,7 @@ def hg_push_message(seed: int, push: int, hg_url: str) -> dict[str, Any]:
                     "time": int(push_time(seed, push).timestamp()),
                     "push_full_json_url": f"{hg_url}/{REPOSITORY_PATH}/json-pushes?{query}",
                     "pushid": log_id,
-                    "push_json_url": f"{hg_url}/{REPOSITORY_PATH}/json-pushes?version=2&startID={log_id - 1}&endID={log_id}",
+                    "push_json_url": f"{hg_url}/{REPOSITORY_PATH}/json-pushes?{query.replace('&full=1', '')}",
                     "user": f"dev{push % 7}@mozilla.com",
                 }
             ],
@@ -254,7 +268,12 @@ def task_messages(plan: TaskPlan) -> list[list[dict[str, Any]]]:
         )
         retry = {**retry, **worker, "state": "running", "started": _iso(base + datetime.timedelta(minutes=6))}
         steps.append([_message(plan, "task-running", 1, [final, retry], "running")])
-        done = {**retry, "state": "completed", "reasonResolved": "completed", "resolved": _iso(base + datetime.timedelta(minutes=11))}
+        done = {
+            **retry,
+            "state": "completed",
+            "reasonResolved": "completed",
+            "resolved": _iso(base + datetime.timedelta(minutes=11)),
+        }
         steps.append([_message(plan, "task-completed", 1, [final, done], "completed")])
     else:
         final = {**run0, "state": "exception", "reasonResolved": outcome, "resolved": resolved}

@@ -17,15 +17,14 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from celery import shared_task
-from django.conf import settings
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, close_old_connections, connection
-
 from apps.core.http import OutboundError
 from apps.core.metrics import Counters
 from apps.ingestion.services import dead_letters_store
 from apps.jobs.services.ingest import pulse_tasks_ingest
 from apps.pushes.services import pulse_push_ingest
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, close_old_connections, connection
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +89,11 @@ def _run_batch(
             logger.exception("%s message failed", kind)
             counters.incr("pulse_batch_errors", kind=kind)
             dead_letters_store(
-                kind=kind, reason="error", detail=f"{type(exc).__name__}: {exc}", messages=messages, attempts=attempt + 1
+                kind=kind,
+                reason="error",
+                detail=f"{type(exc).__name__}: {exc}",
+                messages=messages,
+                attempts=attempt + 1,
             )
     finally:
         counters.flush()
@@ -103,7 +106,9 @@ def store_pulse_tasks(self: Any, messages: list[dict[str, Any]], attempt: int = 
         if result.missing_push:
             counters.incr("jobs_missing_push", len(result.missing_push))
         _retry_or_dead_letter(self, "tasks", result.missing_push, attempt, "missing_push", "push not stored")
-        _retry_or_dead_letter(self, "tasks", result.transient, attempt, "transient", "; ".join(result.transient_errors[:3]))
+        _retry_or_dead_letter(
+            self, "tasks", result.transient, attempt, "transient", "; ".join(result.transient_errors[:3])
+        )
 
     _run_batch(self, "tasks", messages, attempt, process)
 

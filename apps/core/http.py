@@ -82,7 +82,9 @@ def url_is_allowed(url: str) -> bool:
     if parts.scheme not in _DEFAULT_PORTS:
         return False
     host, port = _host_port(url)
-    return any(host == allowed and (allowed_port is None or port == allowed_port) for allowed, allowed_port in allowed_hosts())
+    return any(
+        host == allowed and (allowed_port is None or port == allowed_port) for allowed, allowed_port in allowed_hosts()
+    )
 
 
 _pool_lock = threading.Lock()

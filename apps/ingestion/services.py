@@ -15,7 +15,9 @@ from apps.ingestion.models import DeadLetter
 logger = logging.getLogger(__name__)
 
 
-def dead_letters_store(*, kind: str, reason: str, detail: str, messages: Iterable[dict[str, Any]], attempts: int) -> int:
+def dead_letters_store(
+    *, kind: str, reason: str, detail: str, messages: Iterable[dict[str, Any]], attempts: int
+) -> int:
     """Keep the messages, log and count them. Returns how many were stored."""
     rows = [
         DeadLetter(kind=kind, reason=reason[:40], detail=detail, message=message, attempts=attempts)

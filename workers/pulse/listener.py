@@ -10,6 +10,7 @@ JSON is logged, counted and acked.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -19,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from amqp.exceptions import NotFound
-from django.conf import settings
-from kombu import Connection, Consumer, Exchange, Message, Queue, binding
-
 from apps.core.metrics import metrics_incr
 from apps.jobs.services.taskcluster import TASK_EXCHANGES
 from apps.pushes.services.loaders import PUSH_EXCHANGES
 from config.celery import app as celery_app
+from django.conf import settings
+from kombu import Connection, Consumer, Exchange, Message, Queue, binding
+
 from workers.tasks import PUSHES_QUEUE, STORE_PUSHES, STORE_TASKS, TASKS_QUEUE
 
 logger = logging.getLogger(__name__)
@@ -151,10 +152,8 @@ class PulseListener:
             with consumer:
                 deadline = time.monotonic() + self.batch_wait
                 while not self.stop_event.is_set():
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         connection.drain_events(timeout=max(0.005, deadline - time.monotonic()))
-                    except TimeoutError:
-                        pass
                     if len(self.buffer) >= self.batch_size or time.monotonic() >= deadline:
                         self.flush()
                         deadline = time.monotonic() + self.batch_wait

@@ -15,9 +15,6 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from django.conf import settings
-from kombu import Connection, Exchange, Producer
-
 from apps.core.metrics import Counters
 from apps.jobs.services.ingest import pulse_tasks_ingest
 from apps.jobs.services.taskcluster import TASK_EXCHANGES
@@ -26,6 +23,8 @@ from apps.pushes.services.loaders import GITHUB_PR_EXCHANGE, HG_EXCHANGE, PUSH_E
 from apps.repositories.models import Repository
 from devtools import synthetic
 from devtools.sample_services import SAMPLES, _read
+from django.conf import settings
+from kombu import Connection, Exchange, Producer
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +43,8 @@ class PulsePublisher:
         self.connection.ensure_connection(max_retries=10)
         self.channel = self.connection.channel()
         self.exchanges = {
-            name: Exchange(name, type="topic", durable=True)(self.channel) for name in (*TASK_EXCHANGES, *PUSH_EXCHANGES)
+            name: Exchange(name, type="topic", durable=True)(self.channel)
+            for name in (*TASK_EXCHANGES, *PUSH_EXCHANGES)
         }
         for exchange in self.exchanges.values():
             exchange.declare()
@@ -117,7 +117,8 @@ def sample_push_messages(hg_url: str) -> list[PulseMessage]:
                         "pushlog_pushes": [
                             {
                                 "pushid": push_id,
-                                "push_full_json_url": f"{hg_url}{path}/json-pushes?version=2&full=1&startID={push_id - 1}&endID={push_id}",
+                                "push_full_json_url": f"{hg_url}{path}/json-pushes?version=2&full=1"
+                                f"&startID={push_id - 1}&endID={push_id}",
                             }
                         ],
                         "heads": [revision],
@@ -131,8 +132,12 @@ def sample_push_messages(hg_url: str) -> list[PulseMessage]:
         push["push_full_json_url"] = push["push_full_json_url"].replace("https://hg.mozilla.org", hg_url)
     messages.append({"exchange": HG_EXCHANGE, "routing_key": "try", "body": hg})
     for github in _read("github_push"):
-        messages.append({"exchange": github["exchange"], "routing_key": github["routingKey"], "body": github["payload"]})
-    messages.append({"exchange": GITHUB_PR_EXCHANGE, "routing_key": "primary.mozilla.test_treeherder", "body": _read("github_pr")})
+        messages.append(
+            {"exchange": github["exchange"], "routing_key": github["routingKey"], "body": github["payload"]}
+        )
+    messages.append(
+        {"exchange": GITHUB_PR_EXCHANGE, "routing_key": "primary.mozilla.test_treeherder", "body": _read("github_pr")}
+    )
     return messages
 
 
@@ -167,9 +172,16 @@ def synthetic_schedule(
             yield offset, messages
             continue
         assert next_push is not None
-        yield push_at, [
-            {"exchange": HG_EXCHANGE, "routing_key": synthetic.REPOSITORY_PATH, "body": synthetic.hg_push_message(seed, next_push, settings.HG_URL)}
-        ]
+        yield (
+            push_at,
+            [
+                {
+                    "exchange": HG_EXCHANGE,
+                    "routing_key": synthetic.REPOSITORY_PATH,
+                    "body": synthetic.hg_push_message(seed, next_push, settings.HG_URL),
+                }
+            ],
+        )
         for task in range(tasks):
             plan = synthetic.TaskPlan(seed, next_push, task, retries=retries)
             jitter = (task % 10) * step_interval / 10

@@ -35,9 +35,7 @@ def _pool() -> ThreadPoolExecutor:
     if _executor is None:
         with _executor_lock:
             if _executor is None:
-                _executor = ThreadPoolExecutor(
-                    max_workers=settings.INGEST_FETCH_THREADS, thread_name_prefix="tc-fetch"
-                )
+                _executor = ThreadPoolExecutor(max_workers=settings.INGEST_FETCH_THREADS, thread_name_prefix="tc-fetch")
     return _executor
 
 
@@ -135,8 +133,7 @@ def task_artifacts_get(
 ) -> dict[tuple[str, int], list[dict[str, Any]] | OutboundError]:
     """Artifact lists of several runs, fetched in parallel."""
     futures = {
-        key: _pool().submit(task_artifacts_list, root_url=root_url, task_id=key[0], run_id=key[1])
-        for key in set(runs)
+        key: _pool().submit(task_artifacts_list, root_url=root_url, task_id=key[0], run_id=key[1]) for key in set(runs)
     }
     results: dict[tuple[str, int], list[dict[str, Any]] | OutboundError] = {}
     for key, future in futures.items():

@@ -92,7 +92,9 @@ def _push_ids_for(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
     return found
 
 
-def _reject(counters: Counters, message: dict[str, Any], reason: str, detail: str, level: int = logging.WARNING) -> None:
+def _reject(
+    counters: Counters, message: dict[str, Any], reason: str, detail: str, level: int = logging.WARNING
+) -> None:
     logger.log(level, "task message rejected (%s): %s [exchange %s]", reason, detail, message.get("exchange"))
     counters.incr("pulse_task_rejected", reason=reason)
 

@@ -45,7 +45,10 @@ def refdata_cache_clear() -> None:
 
 
 def _ensure(
-    model: type[models.Model], fields: Sequence[str], keys: Iterable[tuple[Any, ...]], extra: dict[tuple[Any, ...], dict[str, Any]] | None = None
+    model: type[models.Model],
+    fields: Sequence[str],
+    keys: Iterable[tuple[Any, ...]],
+    extra: dict[tuple[Any, ...], dict[str, Any]] | None = None,
 ) -> dict[tuple[Any, ...], int]:
     """Ids of the rows with these unique keys, creating the missing ones."""
     label = model._meta.db_table
@@ -65,9 +68,7 @@ def _ensure(
         [model(**dict(zip(fields, key, strict=True)), **((extra or {}).get(key) or {})) for key in missing],
         ignore_conflicts=True,
     )
-    condition = functools.reduce(
-        operator.or_, (models.Q(**dict(zip(fields, key, strict=True))) for key in missing)
-    )
+    condition = functools.reduce(operator.or_, (models.Q(**dict(zip(fields, key, strict=True))) for key in missing))
     for row in model._default_manager.filter(condition).values_list("id", *fields):
         key = tuple(row[1:])
         result[key] = row[0]
@@ -112,7 +113,7 @@ def _platform(data: dict[str, Any]) -> tuple[str, str, str]:
 
 def refdata_ids_for_jobs(*, jobs: Sequence[tuple[str, dict[str, Any]]]) -> list[RefIds]:
     """Reference-data ids for each (repository name, internal job dict), creating what is missing."""
-    prepared = []
+    prepared: list[dict[str, Any]] = []
     for repository, job in jobs:
         options = tuple(sorted(job["option_collection"]))
         option_hash = OptionCollection.calculate_hash(options)

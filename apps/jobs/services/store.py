@@ -70,7 +70,7 @@ class StoreResult:
     events: list[JobChanged] = field(default_factory=list)
 
 
-class ConcurrentInsert(Exception):  # noqa: N818 - a signal to run the batch again
+class ConcurrentInsert(Exception):
     pass
 
 
@@ -125,10 +125,9 @@ def _conditional_upsert_sql(count: int) -> str:
     assignments = [f"{col} = IF({ahead}, VALUES({col}), {col})" for col in (*UPDATE_COLUMNS, "last_modified")]
     assignments.append(f"state = IF({ahead}, VALUES(state), state)")
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    return (
-        f"INSERT INTO job ({', '.join(columns)}) VALUES {', '.join([placeholders] * count)} "
-        f"ON DUPLICATE KEY UPDATE {', '.join(assignments)}"
-    )
+    # Only constant column names and %s placeholders: values are always bound parameters.
+    sql = f"INSERT INTO job ({', '.join(columns)}) VALUES {', '.join([placeholders] * count)} "  # noqa: S608
+    return sql + f"ON DUPLICATE KEY UPDATE {', '.join(assignments)}"
 
 
 def _apply_updates(updates: list[tuple[int, dict[str, Any]]], now: datetime.datetime) -> None:
@@ -156,8 +155,8 @@ def _store_once(jobs: list[PreparedJob]) -> StoreResult:
     result = StoreResult()
     ids = refdata_ids_for_jobs(jobs=[(job.repository.name, job.data) for job in jobs])
     rows = [_row(job, ref) for job, ref in zip(jobs, ids, strict=True)]
-    existing = {
-        row["guid"]: row
+    existing: dict[str, dict[str, Any]] = {
+        row["guid"]: dict(row)
         for row in Job.objects.select_for_update()
         .filter(guid__in=[row["guid"] for row in rows])
         .order_by("guid")

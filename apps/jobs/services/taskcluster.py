@@ -54,7 +54,7 @@ TEST_RESULTS = {
 BUILD_RESULTS = {**TEST_RESULTS, "fail": "busted"}
 
 
-class MessageRejected(Exception):  # noqa: N818 - a rejection is an outcome, not a failure of ours
+class MessageRejected(Exception):
     """The message is not (or not validly) a Treeherder job. Never retried."""
 
     def __init__(self, reason: str, detail: str) -> None:
@@ -252,7 +252,9 @@ def pulse_job_build(
             "groupSymbol": config.get("groupSymbol", "?"),
             "jobName": summary["name"][:139],
         },
-        "state": "unscheduled" if event == "defined" else ("completed" if run["state"] in ("exception", "failed") else run["state"]),
+        "state": "unscheduled"
+        if event == "defined"
+        else ("completed" if run["state"] in ("exception", "failed") else run["state"]),
         "result": "unknown" if event == "defined" else _result_from_run(run),
         "tier": config.get("tier", 1),
         "timeScheduled": summary["created"],
@@ -349,7 +351,7 @@ def pulse_job_transform(pulse_job: dict[str, Any]) -> dict[str, Any]:
         "build_system_type": pulse_job["buildSystem"],
         "tier": pulse_job.get("tier", 1),
         "machine": machine.get("name", "unknown"),
-        "option_collection": {label: True for label in pulse_job.get("labels", [])},
+        "option_collection": dict.fromkeys(pulse_job.get("labels", []), True),
         "log_references": log_references,
         "perfherder_data_references": [
             {"url": link["url"]}

@@ -30,7 +30,7 @@ NULL_SHA = "0" * 40
 GITHUB_PAGE_LIMIT = 10  # PR commits come 100 a page; GitHub stops at 250 anyway
 
 
-class PushRejected(Exception):  # noqa: N818 - a rejection is an outcome
+class PushRejected(Exception):
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
@@ -202,4 +202,8 @@ def github_pull_request_load(body: dict[str, Any]) -> tuple[Repository, PushData
     return repository, _api_commits_to_push(commits)
 
 
-LOADERS = {HG_EXCHANGE: hg_push_load, GITHUB_PUSH_EXCHANGE: github_push_load, GITHUB_PR_EXCHANGE: github_pull_request_load}
+LOADERS = {
+    HG_EXCHANGE: hg_push_load,
+    GITHUB_PUSH_EXCHANGE: github_push_load,
+    GITHUB_PR_EXCHANGE: github_pull_request_load,
+}

@@ -46,9 +46,7 @@ class PushData:
             "revision": self.revision,
             "author": self.author,
             "push_timestamp": int(self.time.timestamp()),
-            "revisions": [
-                {"revision": c.revision, "author": c.author, "comment": c.comments} for c in self.commits
-            ],
+            "revisions": [{"revision": c.revision, "author": c.author, "comment": c.comments} for c in self.commits],
         }
 
 

@@ -45,7 +45,9 @@ def _messages(root_url: str) -> list[dict[str, Any]]:
     return [{**m, "root_url": root_url} for m in sample_task_messages()]
 
 
-def test_every_sample_message_is_stored_as_treeherder_stored_it(ingest_settings: Any, golden_repositories: None) -> None:
+def test_every_sample_message_is_stored_as_treeherder_stored_it(
+    ingest_settings: Any, golden_repositories: None
+) -> None:
     _store_sample_pushes(ingest_settings)
     root = ingest_settings.TASKCLUSTER_ROOT_URL
 
@@ -57,8 +59,16 @@ def test_every_sample_message_is_stored_as_treeherder_stored_it(ingest_settings:
     jobs = {
         job.taskcluster_metadata.task_id: job
         for job in Job.objects.select_related(
-            "taskcluster_metadata", "push", "repository", "job_type", "job_group", "build_platform",
-            "machine_platform", "machine", "product", "signature",
+            "taskcluster_metadata",
+            "push",
+            "repository",
+            "job_type",
+            "job_group",
+            "build_platform",
+            "machine_platform",
+            "machine",
+            "product",
+            "signature",
         )
     }
     assert set(jobs) == set(expected_all)
@@ -67,29 +77,46 @@ def test_every_sample_message_is_stored_as_treeherder_stored_it(ingest_settings:
         assert job.guid == data["job_guid"]
         assert job.push.revision == expected["revision"]
         assert (job.state, job.result, job.tier, job.who, job.reason) == (
-            data["state"], data["result"], data["tier"], data["who"], data["reason"]
+            data["state"],
+            data["result"],
+            data["tier"],
+            data["who"],
+            data["reason"],
         )
         assert (job.submit_time, job.start_time, job.end_time) == (
-            _ts(data["submit_timestamp"]), _ts(data.get("start_timestamp")), _ts(data.get("end_timestamp"))
+            _ts(data["submit_timestamp"]),
+            _ts(data.get("start_timestamp")),
+            _ts(data.get("end_timestamp")),
         )
         assert (job.job_type.name, job.job_type.symbol) == (data["name"], data["job_symbol"])
         assert (job.job_group.name, job.job_group.symbol) == (data["group_name"], data["group_symbol"])
         for platform, stored in (("build_platform", job.build_platform), ("machine_platform", job.machine_platform)):
             assert (stored.os_name, stored.platform, stored.architecture) == (
-                data[platform]["os_name"], data[platform]["platform"], data[platform]["architecture"]
+                data[platform]["os_name"],
+                data[platform]["platform"],
+                data[platform]["architecture"],
             )
         assert job.machine.name == data["machine"]
         assert job.product.name == data["product_name"]
         assert job.option_collection_hash == OptionCollection.calculate_hash(data["option_collection"])
         assert job.failure_classification_id == FailureClassification.NOT_CLASSIFIED
         assert (job.taskcluster_metadata.task_id, job.taskcluster_metadata.retry_id) == (
-            data["taskcluster_task_id"], data["taskcluster_retry_id"]
+            data["taskcluster_task_id"],
+            data["taskcluster_retry_id"],
         )
         assert job.signature.signature == ReferenceDataSignatures.calculate_signature(
             build_system_type=data["build_system_type"],
             repository=job.repository.name,
-            build_platform=(data["build_platform"]["os_name"], data["build_platform"]["platform"], data["build_platform"]["architecture"]),
-            machine_platform=(data["machine_platform"]["os_name"], data["machine_platform"]["platform"], data["machine_platform"]["architecture"]),
+            build_platform=(
+                data["build_platform"]["os_name"],
+                data["build_platform"]["platform"],
+                data["build_platform"]["architecture"],
+            ),
+            machine_platform=(
+                data["machine_platform"]["os_name"],
+                data["machine_platform"]["platform"],
+                data["machine_platform"]["architecture"],
+            ),
             job_group=(data["group_name"], data["group_symbol"]),
             job_type=(data["name"], data["job_symbol"]),
             option_collection_hash=job.option_collection_hash,
@@ -147,7 +174,9 @@ def test_a_warm_batch_costs_a_fixed_number_of_queries(ingest_settings: Any, gold
     ]
 
 
-def test_unknown_and_inactive_repositories_are_rejected_and_counted(ingest_settings: Any, golden_repositories: None) -> None:
+def test_unknown_and_inactive_repositories_are_rejected_and_counted(
+    ingest_settings: Any, golden_repositories: None
+) -> None:
     _store_sample_pushes(ingest_settings)
     from apps.repositories.models import Repository
 
@@ -177,7 +206,9 @@ def test_definition_404_and_missing_route_are_rejected(ingest_settings: Any, gol
     assert result.stored.created == 1
 
 
-def test_a_failing_taskcluster_is_transient_not_rejected(ingest_settings: Any, golden_repositories: None, sample_services: Any) -> None:
+def test_a_failing_taskcluster_is_transient_not_rejected(
+    ingest_settings: Any, golden_repositories: None, sample_services: Any
+) -> None:
     _store_sample_pushes(ingest_settings)
     messages = _messages(ingest_settings.TASKCLUSTER_ROOT_URL)[:3]
     sample_services.failures["/api/queue/v1/task/"] = 100

@@ -13,7 +13,12 @@ from django.db import transaction
 from apps.jobs.models import Job, JobLog, TaskclusterMetadata
 from apps.jobs.services.refdata import refdata_cache_clear
 from apps.jobs.services.store import PreparedJob, jobs_store
-from apps.jobs.services.taskcluster import pulse_job_build, pulse_job_transform, task_definition_summary, task_summary_check
+from apps.jobs.services.taskcluster import (
+    pulse_job_build,
+    pulse_job_transform,
+    task_definition_summary,
+    task_summary_check,
+)
 from apps.live.models import Event
 from apps.pushes.models import Push
 from apps.repositories.models import Repository
@@ -70,7 +75,10 @@ def store(reference_data: None) -> Any:
     repository = Repository.objects.get(name="autoland")
     definition = sample("taskcluster_tasks")[TASK_ID]
     push = Push.objects.create(
-        repository=repository, revision=definition["routes"][0].split(".")[3], author="a@b.c", time="2019-06-26T19:00:00Z"
+        repository=repository,
+        revision=definition["routes"][0].split(".")[3],
+        author="a@b.c",
+        time="2019-06-26T19:00:00Z",
     )
     summary = task_definition_summary(definition)
     origin = task_summary_check(task_id=TASK_ID, summary=summary)
@@ -79,7 +87,9 @@ def store(reference_data: None) -> Any:
         exchange, body = message
         pulse_job = pulse_job_build(body=body, exchange=exchange, root_url=ROOT, summary=summary, origin=origin)
         if pulse_job is not None:
-            jobs_store(jobs=[PreparedJob(repository=repository, push_id=push.id, data=pulse_job_transform(pulse_job)["job"])])
+            jobs_store(
+                jobs=[PreparedJob(repository=repository, push_id=push.id, data=pulse_job_transform(pulse_job)["job"])]
+            )
 
     # Create the reference data once, outside the per-order transactions that roll back, so every
     # order sees the same refdata ids; then start from no jobs.
@@ -91,7 +101,11 @@ def store(reference_data: None) -> Any:
 
 
 def snapshot() -> list[Any]:
-    jobs = list(Job.objects.order_by("guid").values(*[f.attname for f in Job._meta.fields if f.attname not in ("id", "last_modified")]))
+    jobs = list(
+        Job.objects.order_by("guid").values(
+            *[f.attname for f in Job._meta.fields if f.attname not in ("id", "last_modified")]
+        )
+    )
     meta = sorted(TaskclusterMetadata.objects.values_list("job__guid", "task_id", "retry_id"))
     logs = sorted(JobLog.objects.values_list("job__guid", "name", "url", "status"))
     return [jobs, meta, logs]
@@ -138,13 +152,14 @@ def test_retried_task_every_order_with_duplicates(store: Any) -> None:
     ]
     assert len(events) == 6  # created, running, completed per run; the redelivery added none
 
-    for count, order in enumerate(itertools.permutations(range(6))):
+    orders = list(itertools.permutations(range(6)))
+    assert len(orders) == 720
+    for order in orders:
         # Each permutation, then every message again in the reverse order.
         sequence = [messages[i] for i in order] + [messages[i] for i in reversed(order)]
         rows, events = _outcome(store, sequence)
         assert rows == expected, order
         _check_events(events)
-    assert count == 719
 
 
 def test_exception_created_by_an_exception_is_not_a_job(store: Any) -> None:

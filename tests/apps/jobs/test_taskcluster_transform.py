@@ -91,7 +91,11 @@ def test_invalid_treeherder_config_is_rejected() -> None:
     [
         ({"status": {}}, "exchange/taskcluster-queue/v1/task-pending", "invalid_message"),
         ([], "exchange/taskcluster-queue/v1/task-pending", "invalid_message"),
-        ({"runId": 0, "status": {"taskId": "x", "runs": []}}, "exchange/taskcluster-queue/v1/task-pending", "invalid_message"),
+        (
+            {"runId": 0, "status": {"taskId": "x", "runs": []}},
+            "exchange/taskcluster-queue/v1/task-pending",
+            "invalid_message",
+        ),
         ({}, "exchange/taskcluster-queue/v1/artifact-created", "unknown_exchange"),
     ],
 )

@@ -108,7 +108,12 @@ def test_servo_try_branch_rule(ingest_settings: Any, golden_repositories: None) 
     ],
 )
 def test_github_branch_rules(
-    ingest_settings: Any, golden_repositories: None, rules: dict[str, list[str]], branch: str, expected: str | None, stored_branch: str | None
+    ingest_settings: Any,
+    golden_repositories: None,
+    rules: dict[str, list[str]],
+    branch: str,
+    expected: str | None,
+    stored_branch: str | None,
 ) -> None:
     url = "https://github.com/mozilla-mobile/android-components"
     RepositoryBranch.objects.filter(repository__url=url).delete()
@@ -157,7 +162,9 @@ def test_a_changed_push_is_updated_with_an_event(golden_repositories: None) -> N
     assert Event.objects.filter(type="push.changed").count() == 2
 
 
-def test_unknown_repository_and_bad_messages_are_rejected_and_counted(ingest_settings: Any, golden_repositories: None) -> None:
+def test_unknown_repository_and_bad_messages_are_rejected_and_counted(
+    ingest_settings: Any, golden_repositories: None
+) -> None:
     counters = Counters()
     unknown = _hg_message(ingest_settings)
     unknown["payload"]["repo_url"] = "https://hg.mozilla.org/nowhere"

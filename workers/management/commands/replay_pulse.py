@@ -41,7 +41,10 @@ class Command(BaseCommand):
         time.sleep(options["delay"])
         in_process = options["in_process"] or not settings.PULSE_URL
         sink: Sink = InProcessSink() if in_process else PulsePublisher()
-        logger.warning("replay_pulse: %s", "in process (embedded)" if in_process else f"publishing to {settings.PULSE_URL.split('@')[-1]}")
+        logger.warning(
+            "replay_pulse: %s",
+            "in process (embedded)" if in_process else f"publishing to {settings.PULSE_URL.split('@')[-1]}",
+        )
         sent = 0
         if options["samples"]:
             sent += replay_samples(sink)

@@ -5,9 +5,8 @@ import signal
 import threading
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
-
 from devtools.sample_services import serve
+from django.core.management.base import BaseCommand, CommandParser
 
 logger = logging.getLogger(__name__)
 
