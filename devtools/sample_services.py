@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import orjson
+
 from devtools import synthetic
 
 logger = logging.getLogger(__name__)
@@ -90,7 +92,7 @@ class Handler(BaseHTTPRequestHandler):
         logger.debug("%s " + format, self.address_string(), *args)
 
     def _send(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
+        data = orjson.dumps(body)
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

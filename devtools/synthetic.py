@@ -165,9 +165,11 @@ class TaskPlan:
 
 
 def task_definition(seed: int, push: int, task: int) -> dict[str, Any]:
-    platform, os_name, arch = _pick(PLATFORMS, "platform", seed, push, task)
+    # The same task number is the same job type on the same platform in every push, as in real
+    # traffic: reference data repeats from push to push.
+    platform, os_name, arch = _pick(PLATFORMS, "platform", task)
     group, group_symbol, suite, kind = SUITES[task % len(SUITES)]
-    labels = _pick(LABELS, "labels", seed, push, task)
+    labels = _pick(LABELS, "labels", task)
     chunk = task // len(SUITES) + 1
     created = push_time(seed, push) + datetime.timedelta(seconds=5)
     return {

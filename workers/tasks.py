@@ -28,6 +28,7 @@ from django.db import DatabaseError, IntegrityError, InterfaceError, Operational
 
 logger = logging.getLogger(__name__)
 
+# Names and queues; config/settings/celery.py routes each name to its queue (CELERY_TASK_ROUTES).
 STORE_TASKS = "ingest.store_pulse_tasks"
 STORE_PUSHES = "ingest.store_pulse_pushes"
 TASKS_QUEUE = "store_pulse_tasks"
@@ -99,7 +100,7 @@ def _run_batch(
         counters.flush()
 
 
-@shared_task(name=STORE_TASKS, queue=TASKS_QUEUE, **TASK_OPTIONS)
+@shared_task(name=STORE_TASKS, **TASK_OPTIONS)
 def store_pulse_tasks(self: Any, messages: list[dict[str, Any]], attempt: int = 0) -> None:
     def process(batch: list[dict[str, Any]], counters: Counters) -> None:
         result = pulse_tasks_ingest(messages=batch, counters=counters)
@@ -113,7 +114,7 @@ def store_pulse_tasks(self: Any, messages: list[dict[str, Any]], attempt: int = 
     _run_batch(self, "tasks", messages, attempt, process)
 
 
-@shared_task(name=STORE_PUSHES, queue=PUSHES_QUEUE, **TASK_OPTIONS)
+@shared_task(name=STORE_PUSHES, **TASK_OPTIONS)
 def store_pulse_pushes(self: Any, messages: list[dict[str, Any]], attempt: int = 0) -> None:
     def process(batch: list[dict[str, Any]], counters: Counters) -> None:
         retry: list[dict[str, Any]] = []

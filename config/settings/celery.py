@@ -24,6 +24,11 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_DEFAULT_EXCHANGE = "default"
 CELERY_TASK_DEFAULT_ROUTING_KEY = "default"
 CELERY_TASK_CREATE_MISSING_QUEUES = False
+# Every task's queue, by its registered name (Celery 5.7 deprecates the per-task `queue` attribute).
+CELERY_TASK_ROUTES = {
+    "ingest.store_pulse_tasks": {"queue": "store_pulse_tasks"},
+    "ingest.store_pulse_pushes": {"queue": "store_pulse_pushes"},
+}
 
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

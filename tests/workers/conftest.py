@@ -13,7 +13,9 @@ from tests.support.workers import delete_queue, purge_queues
 
 
 @pytest.fixture
-def pipeline_env(transactional_db: None, ingest_settings: Any, sample_services: SampleServer) -> Iterator[dict[str, str]]:
+def pipeline_env(
+    transactional_db: None, ingest_settings: Any, sample_services: SampleServer
+) -> Iterator[dict[str, str]]:
     """Environment for ingestion processes: the sample server as Taskcluster/hg/GitHub, fast
     retries, a Pulse queue of this test's own; reference data committed for them to see."""
     make_golden_repositories()

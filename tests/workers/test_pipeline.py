@@ -60,7 +60,9 @@ def test_replay_to_mariadb_end_to_end(pipeline_env: dict[str, str], tmp_path: Pa
             return "\n".join(p.log() for p in (worker, tasks, pushes))
 
         for name in ("tasks", "resultsets"):
-            wait_for(lambda n=name: queue_has_consumer(pulse_url, f"queue/{owner}/{n}"), timeout=60, what=name, logs=logs)
+            wait_for(
+                lambda n=name: queue_has_consumer(pulse_url, f"queue/{owner}/{n}"), timeout=60, what=name, logs=logs
+            )
         with run_process(manage("replay_pulse", "--samples"), tmp_path, "replay", pipeline_env) as replay:
             assert replay.process.wait(timeout=120) == 0, replay.log()
         wait_for(lambda: Job.objects.count() == 91, timeout=180, what="91 jobs", logs=logs)
@@ -86,12 +88,16 @@ def test_jobs_wait_for_a_late_push_and_a_push_that_never_comes_is_dead_lettered(
         if any(r.startswith("tc-treeherder.v2.try.cfe6ae48816614025c458223c66ca2a87b673408") for r in task["routes"])
     )
     never = sample("taskcluster_pulse_messages")[never_id]
-    # Five retries 0.1 s apart, doubling: the never-coming push is given up on after about 3 s.
-    env = {**pipeline_env, "INGEST_RETRY_BASE_SECONDS": "0.1", "INGEST_MAX_RETRIES": "5"}
+    # Six retries from 0.2 s, doubling: the never-coming push is given up on after about 13 s.
+    env = {**pipeline_env, "INGEST_RETRY_BASE_SECONDS": "0.2", "INGEST_MAX_RETRIES": "6"}
     with run_process(celery_worker_args("late"), tmp_path, "worker", env) as worker:
         _enqueue_tasks(messages, root)
-        _enqueue_tasks([{"exchange": never["exchange"], "routing_key": never["routes"], "body": never["payload"]}], root)
-        wait_for(lambda: metrics_snapshot().get("jobs_missing_push", 0) >= 3, timeout=60, what="retries", logs=worker.log)
+        _enqueue_tasks(
+            [{"exchange": never["exchange"], "routing_key": never["routes"], "body": never["payload"]}], root
+        )
+        wait_for(
+            lambda: metrics_snapshot().get("jobs_missing_push", 0) >= 3, timeout=60, what="retries", logs=worker.log
+        )
         assert Job.objects.count() == 0
 
         # The pushes of the first two tasks arrive; the third task's never does.
@@ -102,7 +108,7 @@ def test_jobs_wait_for_a_late_push_and_a_push_that_never_comes_is_dead_lettered(
         wait_for(lambda: Job.objects.count() == 2, timeout=60, what="the late jobs", logs=worker.log)
         wait_for(lambda: DeadLetter.objects.count() == 1, timeout=120, what="the dead letter", logs=worker.log)
         letter = DeadLetter.objects.get()
-        assert (letter.kind, letter.reason, letter.attempts) == ("tasks", "missing_push", 6)
+        assert (letter.kind, letter.reason, letter.attempts) == ("tasks", "missing_push", 7)
         assert letter.message["body"]["status"]["taskId"] == never_id
         assert metrics_snapshot()['pulse_dead_letters{kind="tasks",reason="missing_push"}'] == 1
 

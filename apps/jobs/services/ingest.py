@@ -103,6 +103,7 @@ def pulse_tasks_ingest(*, messages: list[dict[str, Any]], counters: Counters | N
     """Ingest messages of the form {"body", "exchange", "routing_key", "root_url"}."""
     counters = counters or Counters()
     result = TasksIngestResult()
+    clock = [time.perf_counter()]
     valid: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for message in messages:
         exchange = str(message.get("exchange", ""))
@@ -113,6 +114,7 @@ def pulse_tasks_ingest(*, messages: list[dict[str, Any]], counters: Counters | N
             _reject(counters, message, exc.reason, exc.detail)
             result.rejected += 1
 
+    clock.append(time.perf_counter())
     by_root: dict[str, set[str]] = {}
     for message, body in valid:
         by_root.setdefault(message["root_url"], set()).add(body["status"]["taskId"])
@@ -122,6 +124,7 @@ def pulse_tasks_ingest(*, messages: list[dict[str, Any]], counters: Counters | N
         for task_id, summary in task_definitions_get(root_url=root, task_ids=task_ids).items()
     }
 
+    clock.append(time.perf_counter())
     checked = []
     for message, body in valid:
         task_id = body["status"]["taskId"]
@@ -155,6 +158,7 @@ def pulse_tasks_ingest(*, messages: list[dict[str, Any]], counters: Counters | N
         lists = task_artifacts_get(root_url=root, runs=[(t, r) for rt, t, r in artifact_runs if rt == root])
         artifacts.update({(root, t, r): value for (t, r), value in lists.items()})
 
+    clock.append(time.perf_counter())
     prepared_by_key: list[tuple[dict[str, Any], Repository, dict[str, Any]]] = []
     for message, body, summary, origin in checked:
         task_id = body["status"]["taskId"]
@@ -203,8 +207,16 @@ def pulse_tasks_ingest(*, messages: list[dict[str, Any]], counters: Counters | N
             result.missing_push.append(message)
             continue
         prepared.append(PreparedJob(repository=repository, push_id=push_id, data=transformed["job"]))
+    clock.append(time.perf_counter())
     if prepared:
         result.stored = jobs_store(jobs=prepared)
+    clock.append(time.perf_counter())
+    if logger.isEnabledFor(logging.DEBUG):
+        stages = ("validate", "definitions", "filter+artifacts", "transform", "store")
+        timings = ", ".join(
+            f"{name} {1000 * (b - a):.0f} ms" for name, a, b in zip(stages, clock, clock[1:], strict=False)
+        )
+        logger.debug("batch of %d: %s", len(messages), timings)
     counters.incr("jobs_created", result.stored.created)
     counters.incr("jobs_updated", result.stored.updated)
     counters.incr("jobs_unchanged", result.stored.unchanged)
