@@ -16,6 +16,7 @@ It uses its own database (<DATABASE_URL name>_bench, recreated each run) and its
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime
 import os
 import signal
@@ -125,10 +126,8 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
 def purge_celery_queues() -> None:
     with Connection(settings.CELERY_BROKER_URL) as conn:
         for queue in ("store_pulse_tasks", "store_pulse_pushes"):
-            try:
+            with contextlib.suppress(Exception):  # not declared yet: nothing to purge
                 conn.channel().queue_purge(queue)
-            except Exception:  # noqa: BLE001, S110 - not declared yet: nothing to purge
-                pass
 
 
 def wait_for(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -263,8 +262,9 @@ def main() -> None:
         latencies.sort()
         print(f"committed {total} task messages in {elapsed:.1f} s: {total / elapsed:.0f} messages/s")
         print(f"job changes: {len(events)} events ({collections.Counter(s for _, s, _ in events)})")
+        p50, p99 = statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1]
         print(
-            f"publish-to-commit latency: p50 {statistics.median(latencies):.3f} s, p99 {latencies[int(len(latencies) * 0.99) - 1]:.3f} s, max {latencies[-1]:.3f} s (n={len(latencies)})"
+            f"publish-to-commit latency: p50 {p50:.3f} s, p99 {p99:.3f} s, max {latencies[-1]:.3f} s (n={len(latencies)})"
         )
         print(f"load average at the end: {os.getloadavg()}")
         cpu_after = cpu_seconds(processes)
@@ -279,10 +279,8 @@ def main() -> None:
         stop(processes)
         with Connection(settings.PULSE_URL) as conn:
             for name in ("tasks", "resultsets"):
-                try:
+                with contextlib.suppress(Exception):  # never declared
                     conn.channel().queue_delete(f"queue/{ENV['PULSE_QUEUE_USER']}/{name}")
-                except Exception:  # noqa: BLE001, S110 - never declared
-                    pass
 
 
 def cpu_seconds(processes: list[subprocess.Popen[bytes]]) -> dict[str, float]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -35,7 +36,5 @@ def pipeline_env(
     yield env
     purge_queues(broker)
     for name in ("tasks", "resultsets"):
-        try:
+        with contextlib.suppress(Exception):  # a listener that never started declared nothing
             delete_queue(os.environ.get("PULSE_URL", broker), f"queue/{owner}/{name}")
-        except Exception:  # noqa: BLE001 - a listener that never started declared nothing
-            pass
