@@ -263,9 +263,7 @@ def main() -> None:
         print(f"committed {total} task messages in {elapsed:.1f} s: {total / elapsed:.0f} messages/s")
         print(f"job changes: {len(events)} events ({collections.Counter(s for _, s, _ in events)})")
         p50, p99 = statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1]
-        print(
-            f"publish-to-commit latency: p50 {p50:.3f} s, p99 {p99:.3f} s, max {latencies[-1]:.3f} s (n={len(latencies)})"
-        )
+        print(f"publish-to-commit latency: p50 {p50:.3f} s, p99 {p99:.3f} s, max {latencies[-1]:.3f} s")
         print(f"load average at the end: {os.getloadavg()}")
         cpu_after = cpu_seconds(processes)
         print(
