@@ -126,6 +126,10 @@ class SampleServer(ThreadingHTTPServer):
         # Test hooks: answer 5xx for the next N requests of a path prefix ("the service is down").
         self.failures: dict[str, int] = {}
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client closing its keep-alive connection is routine, not a server error.
+        logger.debug("connection from %s ended abruptly", client_address)
+
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]

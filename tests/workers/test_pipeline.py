@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from kombu import Connection, Exchange, Producer
 
 from apps.core.metrics import metrics_snapshot
 from apps.ingestion.models import DeadLetter
@@ -63,6 +64,21 @@ def test_replay_to_mariadb_end_to_end(pipeline_env: dict[str, str], tmp_path: Pa
             wait_for(
                 lambda n=name: queue_has_consumer(pulse_url, f"queue/{owner}/{n}"), timeout=60, what=name, logs=logs
             )
+        # A body that is not JSON: logged, counted and acked by the listener, which goes on.
+        with Connection(pulse_url) as conn:
+            Producer(conn.channel()).publish(
+                b"{not json",
+                exchange=Exchange("exchange/taskcluster-queue/v1/task-pending", type="topic", durable=True),
+                routing_key="primary.x",
+                content_type="application/json",
+                content_encoding="utf-8",
+            )
+        wait_for(
+            lambda: metrics_snapshot().get('pulse_malformed_messages{listener="tasks"}') == 1,
+            timeout=60,
+            what="the malformed message to be counted",
+            logs=logs,
+        )
         with run_process(manage("replay_pulse", "--samples"), tmp_path, "replay", pipeline_env) as replay:
             assert replay.process.wait(timeout=120) == 0, replay.log()
         wait_for(lambda: Job.objects.count() == 91, timeout=180, what="91 jobs", logs=logs)

@@ -26,6 +26,8 @@ from devtools.sample_services import SAMPLES, _read
 from django.conf import settings
 from kombu import Connection, Exchange, Producer
 
+from workers.pulse.listener import PUSHES, TASKS, pulse_queue
+
 logger = logging.getLogger(__name__)
 
 PulseMessage = dict[str, Any]  # {"exchange", "routing_key", "body"}
@@ -38,7 +40,7 @@ class Sink(Protocol):
 class PulsePublisher:
     """Publishes to Pulse exchanges on PULSE_URL, with publisher confirms."""
 
-    def __init__(self, pulse_url: str | None = None) -> None:
+    def __init__(self, pulse_url: str | None = None, *, declare_listener_queues: bool = True) -> None:
         self.connection = Connection(pulse_url or settings.PULSE_URL, transport_options={"confirm_publish": True})
         self.connection.ensure_connection(max_retries=10)
         self.channel = self.connection.channel()
@@ -48,6 +50,11 @@ class PulsePublisher:
         }
         for exchange in self.exchanges.values():
             exchange.declare()
+        if declare_listener_queues:
+            # A local "Pulse": make sure the listeners' queues exist and are bound before the first
+            # message, or a replay that starts before a listener would publish into the void.
+            for spec in (TASKS, PUSHES):
+                pulse_queue(spec, passive_exchanges=False)(self.channel).declare()
         self.producer = Producer(self.channel)
         self.published = 0
 
