@@ -304,6 +304,8 @@ def cpu_seconds(processes: list[subprocess.Popen[bytes]]) -> dict[str, float]:
 def start_profilers() -> list[subprocess.Popen[bytes]]:
     import psutil
 
+    for old in VAR.glob("profile-*.txt"):
+        old.unlink()
     profilers = []
     for proc in psutil.process_iter(["pid", "cmdline"]):
         cmdline = " ".join(proc.info["cmdline"] or [])

@@ -33,6 +33,11 @@ from apps.jobs.models import (
 
 _ids: dict[tuple[str, tuple[Any, ...]], int] = {}
 _known_collections: set[str] = set()
+_preloaded: set[str] = set()
+# On its first miss a process reads a whole refdata table (when it is no bigger than this) instead of
+# paying one upsert round per batch while it warms up: a real repository has thousands of job types
+# and signatures, and every worker process would otherwise discover them a batch at a time.
+PRELOAD_MAX_ROWS = 200_000
 _lock = threading.Lock()
 
 PLATFORM_FIELDS = ("os_name", "platform", "architecture")
@@ -42,6 +47,7 @@ def refdata_cache_clear() -> None:
     with _lock:
         _ids.clear()
         _known_collections.clear()
+        _preloaded.clear()
 
 
 def _ensure(
@@ -61,6 +67,20 @@ def _ensure(
             missing.append(key)
         else:
             result[key] = cached
+    if missing and label not in _preloaded:
+        _preloaded.add(label)
+        manager = model._default_manager
+        if manager.count() <= PRELOAD_MAX_ROWS:
+            rows = {tuple(row[1:]): row[0] for row in manager.values_list("id", *fields)}
+            with _lock:
+                _ids.update({(label, key): pk for key, pk in rows.items()})
+            still = []
+            for key in missing:
+                if key in rows:
+                    result[key] = rows[key]
+                else:
+                    still.append(key)
+            missing = still
     if not missing:
         return result
     missing.sort()
