@@ -35,7 +35,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 PUSHES = int(os.environ.get("BENCH_PUSHES", "50"))
 TASKS = int(os.environ.get("BENCH_TASKS", "1000"))
 RATE = float(os.environ.get("BENCH_RATE", "1000"))  # task messages per second; 0 = flood
-WORKERS = os.environ.get("BENCH_WORKER_CONCURRENCY", "2")
+WORKERS = os.environ.get("BENCH_WORKER_CONCURRENCY", "4")  # as the Procfile
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 SEED = int(time.time())
 
