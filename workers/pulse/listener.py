@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from amqp import exceptions as amqp_exceptions
 from amqp.exceptions import NotFound
 from apps.core.metrics import metrics_incr
 from apps.jobs.services.taskcluster import TASK_EXCHANGES
@@ -26,10 +27,14 @@ from apps.pushes.services.loaders import PUSH_EXCHANGES
 from config.celery import app as celery_app
 from django.conf import settings
 from kombu import Connection, Consumer, Exchange, Message, Queue, binding
+from kombu import exceptions as kombu_exceptions
 
 from workers.tasks import PUSHES_QUEUE, STORE_PUSHES, STORE_TASKS, TASKS_QUEUE
 
 logger = logging.getLogger(__name__)
+
+# Broker connection failures, from the Pulse side or from Celery's publish: worth reconnecting for.
+RECOVERABLE = (ConnectionError, OSError, amqp_exceptions.ConnectionError, kombu_exceptions.OperationalError)
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,24 @@ class PulseListener:
         raise SystemExit(0)
 
     def run(self, *, max_messages: int | None = None) -> None:
-        """Consume until stopped (SIGTERM/SIGINT or `stop_event`), or after `max_messages`."""
+        """Consume until stopped (SIGTERM/SIGINT or `stop_event`), or after `max_messages`.
+
+        A lost connection (to Pulse, or to the Celery broker while enqueueing) is logged and
+        re-established; the unacked messages of the batch in hand are redelivered by Pulse.
+        """
+        while not self.stop_event.is_set():
+            try:
+                self._consume(max_messages=max_messages)
+                return
+            except RECOVERABLE as exc:
+                logger.warning(
+                    "listener %s lost a connection (%s: %s); reconnecting", self.spec.name, type(exc).__name__, exc
+                )
+                self.buffer = []
+                metrics_incr("pulse_listener_reconnects", listener=self.spec.name)
+                self.stop_event.wait(2)
+
+    def _consume(self, *, max_messages: int | None) -> None:
         with Connection(self.pulse_url, heartbeat=60) as connection:
             connection.ensure_connection(max_retries=30, interval_start=1, interval_step=1, interval_max=5)
             queue = self._bind_queue(connection)

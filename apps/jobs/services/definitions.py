@@ -66,6 +66,22 @@ def definitions_cache_clear() -> None:
         _lru.clear()
 
 
+def _shared_cache_get(keys: list[str]) -> dict[str, Any]:
+    # The shared cache only saves fetches: while Redis is down, ingestion fetches and goes on.
+    try:
+        return cache.get_many(keys)
+    except Exception as exc:  # noqa: BLE001 - any cache backend error means "not cached"
+        logger.warning("definition cache unavailable (%s: %s); fetching", type(exc).__name__, exc)
+        return {}
+
+
+def _shared_cache_set(values: dict[str, Any]) -> None:
+    try:
+        cache.set_many(values, timeout=settings.INGEST_DEFINITION_CACHE_TTL)
+    except Exception as exc:  # noqa: BLE001 - see _shared_cache_get
+        logger.warning("definition cache unavailable (%s: %s); not cached", type(exc).__name__, exc)
+
+
 def task_definition_fetch(*, root_url: str, task_id: str) -> dict[str, Any]:
     """GET the task definition from the queue API, reduced to its summary. Raises OutboundError."""
     definition = http_get_json(f"{root_url}/api/queue/v1/task/{task_id}")
@@ -86,7 +102,7 @@ def task_definitions_get(*, root_url: str, task_ids: Iterable[str]) -> dict[str,
         else:
             found[task_id] = value
     if missing:
-        shared = cache.get_many(list(missing.values()))
+        shared = _shared_cache_get(list(missing.values()))
         for task_id, key in list(missing.items()):
             if key in shared:
                 found[task_id] = shared[key]
@@ -107,7 +123,7 @@ def task_definitions_get(*, root_url: str, task_ids: Iterable[str]) -> dict[str,
             fetched[missing[task_id]] = summary
             _lru_put(missing[task_id], summary)
         if fetched:
-            cache.set_many(fetched, timeout=settings.INGEST_DEFINITION_CACHE_TTL)
+            _shared_cache_set(fetched)
     return found
 
 

@@ -16,6 +16,7 @@ from apps.jobs.services.ingest import pulse_tasks_ingest
 from apps.live.models import Event
 from apps.pushes.models import Push
 from apps.pushes.services import pulse_push_ingest
+from tests.support.processes import free_port
 from tests.support.samples import sample
 from workers.pulse.replay import sample_push_messages, sample_task_messages
 
@@ -219,3 +220,20 @@ def test_a_failing_taskcluster_is_transient_not_rejected(
     assert (len(result.transient), result.rejected, result.stored.created) == (3, 0, 0)
     sample_services.failures.clear()
     assert pulse_tasks_ingest(messages=result.transient).stored.created == 3
+
+
+def test_redis_down_costs_only_the_cache(ingest_settings: Any, golden_repositories: None) -> None:
+    """The shared definition cache is an optimisation: with Redis unreachable every message is
+    still stored (definitions are fetched instead)."""
+    _store_sample_pushes(ingest_settings)
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    caches = ingest_settings.CACHES
+    ingest_settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead, "KEY_PREFIX": "th"}
+    }
+    try:
+        result = pulse_tasks_ingest(messages=_messages(ingest_settings.TASKCLUSTER_ROOT_URL))
+    finally:
+        ingest_settings.CACHES = caches
+
+    assert (result.stored.created, result.rejected, len(result.transient)) == (91, 0, 0)
