@@ -177,7 +177,8 @@ def test_a_killed_worker_loses_nothing(pipeline_env: dict[str, str], tmp_path: P
     for message in push_messages:
         message["body"] = synthetic.hg_push_message(1_700_000_000, push_messages.index(message), settings.HG_URL)
     _store_hg_pushes(push_messages)
-    _enqueue_tasks(task_messages, pipeline_env["TASKCLUSTER_ROOT_URL"], batch=20)
+    # Small batches: many tasks in the queue, so the kill lands mid-stream.
+    _enqueue_tasks(task_messages, pipeline_env["TASKCLUSTER_ROOT_URL"], batch=10)
 
     with run_process(celery_worker_args("victim"), tmp_path, "victim", pipeline_env) as victim:
         wait_for(lambda: Job.objects.count() > 0, timeout=120, what="the first jobs", logs=victim.log)
