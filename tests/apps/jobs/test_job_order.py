@@ -175,3 +175,16 @@ def test_exception_results(store: Any, reason: str, result: str) -> None:
     run = _run(0, "exception", reasonResolved=reason)
     rows, _ = _outcome(store, [_message("pending", 0, [_run(0, "pending")]), _message("exception", 0, [run])])
     assert [(j["state"], j["result"]) for j in rows[0]] == [("completed", result)]
+
+
+def test_task_defined_is_unscheduled_and_never_overwrites_a_later_state(store: Any) -> None:
+    defined = (QUEUE + "defined", {**_message("pending", 0, [])[1], "runId": None})
+    defined[1].pop("runId")
+
+    rows, _ = _outcome(store, [defined])
+    assert [(j["state"], j["result"]) for j in rows[0]] == [("unscheduled", "unknown")]
+    assert rows[1][0][2] == 0  # run 0
+
+    rows, events = _outcome(store, [defined, _message("pending", 0, [_run(0, "pending")]), defined])
+    assert [(j["state"], j["result"]) for j in rows[0]] == [("pending", "unknown")]
+    assert [state for _, state in events] == ["unscheduled", "pending"]
