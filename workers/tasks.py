@@ -59,7 +59,14 @@ def _retry_or_dead_letter(
         logger.info("%d %s message(s) %s; retry %d in %.1f s", len(messages), kind, reason, attempt + 1, countdown)
         task.apply_async(args=[messages], kwargs={"attempt": attempt + 1}, countdown=countdown)
     else:
-        dead_letters_store(kind=kind, reason=reason, detail=detail, messages=messages, attempts=attempt + 1)
+        try:
+            dead_letters_store(kind=kind, reason=reason, detail=detail, messages=messages, attempts=attempt + 1)
+        except DatabaseError as exc:
+            # The dead-letter table is in the database that is failing: keep the messages in the
+            # broker instead, and try again in an hour, rather than lose them.
+            connection.close()
+            logger.error("cannot dead-letter %d %s message(s) (%s); retrying in an hour", len(messages), kind, exc)
+            task.apply_async(args=[messages], kwargs={"attempt": attempt}, countdown=3600)
 
 
 def _run_batch(
