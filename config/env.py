@@ -139,3 +139,38 @@ def load() -> EnvConfig:
 
 
 CONFIG = load()
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """Pulse ingestion knobs (README "Configuration", ingestion rows)."""
+
+    projects_to_ingest: list[str]
+    batch_size: int
+    batch_wait: float
+    max_retries: int
+    retry_base_seconds: float
+    fetch_threads: int
+    definition_lru_size: int
+    definition_cache_ttl: int
+    repository_cache_seconds: float
+    pulse_prefetch: int
+
+
+def load_ingest() -> IngestConfig:
+    return IngestConfig(
+        # Treeherder's PROJECTS_TO_INGEST: when set, tasks of other projects are dropped.
+        projects_to_ingest=_env.list("PROJECTS_TO_INGEST", default=[]),
+        batch_size=_env.int("INGEST_BATCH_SIZE", default=200),
+        batch_wait=_env.float("INGEST_BATCH_WAIT", default=0.1),
+        max_retries=_env.int("INGEST_MAX_RETRIES", default=10),
+        retry_base_seconds=_env.float("INGEST_RETRY_BASE_SECONDS", default=10.0),
+        fetch_threads=_env.int("INGEST_FETCH_THREADS", default=16),
+        definition_lru_size=_env.int("INGEST_DEFINITION_LRU_SIZE", default=20000),
+        definition_cache_ttl=_env.int("INGEST_DEFINITION_CACHE_TTL", default=3600),
+        repository_cache_seconds=_env.float("INGEST_REPOSITORY_CACHE_SECONDS", default=30.0),
+        pulse_prefetch=_env.int("PULSE_PREFETCH", default=1000),
+    )
+
+
+INGEST = load_ingest()

@@ -4,12 +4,13 @@ from django.contrib import admin
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from apps.core.views import healthz
+from apps.core.views import healthz, metrics
 from schema.schema import schema
 from schema.views import GraphQLView
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     # A browser's GET (Accept: text/html) gets GraphiQL, served from our own static files (no CDN).
     path("graphql", csrf_exempt(GraphQLView.as_view(schema=schema, graphql_ide="graphiql")), name="graphql"),
     path("admin/", admin.site.urls),

@@ -10,6 +10,8 @@ from django.core.management import call_command
 
 from tests.support.processes import RunningServer, run_daphne
 
+pytest_plugins = ["tests.support.ingest"]
+
 
 @pytest.fixture
 def reference_data(db: None) -> None:

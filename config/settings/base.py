@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "apps.failures",
     "apps.classification",
     "apps.live",
+    "apps.ingestion",
+    "workers",
 ]
 
 MIDDLEWARE = [

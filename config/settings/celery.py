@@ -24,6 +24,11 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_DEFAULT_EXCHANGE = "default"
 CELERY_TASK_DEFAULT_ROUTING_KEY = "default"
 CELERY_TASK_CREATE_MISSING_QUEUES = False
+# Every task's queue, by its registered name (Celery 5.7 deprecates the per-task `queue` attribute).
+CELERY_TASK_ROUTES = {
+    "ingest.store_pulse_tasks": {"queue": "store_pulse_tasks"},
+    "ingest.store_pulse_pushes": {"queue": "store_pulse_pushes"},
+}
 
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -33,6 +38,10 @@ CELERY_TASK_TIME_LIMIT = 15 * 60 + 30
 CELERY_BROKER_CONNECTION_TIMEOUT = 30
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_HEARTBEAT = 0
+# Publisher confirms: send_task returns only once RabbitMQ has the message, so the Pulse listener
+# acks a Pulse message only after its Celery task is safely queued.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -1,4 +1,4 @@
-"""Writes for jobs. (Ingestion services arrive with the ingestion work.)"""
+"""Loading the fixed failure classifications."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from apps.core.fixtures import LoadResult, read_fixture, upsert_rows_by_pk
 from apps.jobs.models import FailureClassification
 
-FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def failure_classifications_load_fixture(*, fixtures_dir: Path = FIXTURES_DIR) -> LoadResult:

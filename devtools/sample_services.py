@@ -1,0 +1,185 @@
+"""A local HTTP server that answers as Taskcluster's queue, hg.mozilla.org and GitHub's API do, at
+their real URL paths, from the sample files in sample_data/ and from the synthetic stream.
+
+Tests and the quick start point TASKCLUSTER_ROOT_URL, HG_URL and GITHUB_API_URL at it, so ingestion
+makes real HTTP requests through its real client. Paths served:
+
+* `/api/queue/v1/task/<taskId>`: a sample or synthetic task definition, else 404
+* `/api/queue/v1/task/<taskId>/runs/<runId>/artifacts`: synthetic artifact lists (samples: 404)
+* `/<repo path>/json-pushes?...&endID=<id>`: the sample pushlog, a synthetic one, or one made up
+  for a push id named in a sample task's route (so the sample jobs find their push)
+* `/repos/<org>/<repo>/compare/<base>...<head>` and `/repos/<org>/<repo>/pulls/<n>/commits`
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+
+from devtools import synthetic
+
+logger = logging.getLogger(__name__)
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_data" / "pulse_consumer"
+
+TASK = re.compile(r"^/api/queue/v1/task/([A-Za-z0-9_-]{22})$")
+ARTIFACTS = re.compile(r"^/api/queue/v1/task/([A-Za-z0-9_-]{22})/runs/(\d+)/artifacts$")
+PUSHLOG = re.compile(r"^/(.+)/json-pushes/?$")
+COMPARE = re.compile(r"^/repos/([^/]+)/([^/]+)/compare/([0-9a-f]{40})\.\.\.([0-9a-f]{40})$")
+PR_COMMITS = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)/commits$")
+
+
+def _read(name: str) -> Any:
+    return json.loads((SAMPLES / f"{name}.json").read_text())
+
+
+class SampleData:
+    """Everything the server answers from, loaded once."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[str, Any] = _read("taskcluster_tasks")
+        self.hg_pushlog: dict[str, Any] = _read("hg_push_commits")
+        self.compare = {
+            (c["url"].split("/repos/")[1].split("/compare/")[0], c["url"].rsplit("/", 1)[1]): c
+            for c in _read("github_push_compare")
+        }
+        self.pr_commits: list[Any] = _read("github_pr_commits")
+        # Push ids named in the sample tasks' routes -> (project, revision), for made-up pushlogs.
+        self.route_pushes: dict[int, tuple[str, str]] = {}
+        for task in self.tasks.values():
+            for route in task.get("routes", []):
+                parts = route.split(".")
+                if parts[0] == "tc-treeherder" and len(parts) >= 5 and parts[4].isdigit():
+                    self.route_pushes[int(parts[4])] = (parts[2], parts[3])
+
+
+def sample_route_pushlog(push_id: int, project: str, revision: str) -> dict[str, Any]:
+    """A pushlog for a sample task's push, which the samples do not include."""
+    return {
+        "lastpushid": push_id,
+        "pushes": {
+            str(push_id): {
+                "changesets": [
+                    {
+                        "node": revision,
+                        "author": "Sample Author <sample@mozilla.com>",
+                        "desc": f"Sample push {push_id} to {project} (synthesized: the samples have no pushlog for it)",
+                        "branch": "default",
+                        "tags": [],
+                    }
+                ],
+                "date": 1561575000,
+                "user": "sample@mozilla.com",
+            }
+        },
+    }
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: the ingestion client pools connections
+    server: SampleServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s " + format, self.address_string(), *args)
+
+    def _send(self, status: int, body: Any) -> None:
+        data = orjson.dumps(body)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self.server.count_request()
+        url = urlsplit(self.path)
+        try:
+            body = self.server.answer(url.path, parse_qs(url.query))
+        except Exception:
+            logger.exception("sample server failed on %s", self.path)
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, {"message": "internal error"})
+            return
+        if body is None:
+            self._send(HTTPStatus.NOT_FOUND, {"code": "ResourceNotFound", "message": f"{url.path} not found"})
+        else:
+            self._send(HTTPStatus.OK, body)
+
+
+class SampleServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], data: SampleData | None = None) -> None:
+        super().__init__(address, Handler)
+        self.data = data or SampleData()
+        self.requests = 0
+        self._lock = threading.Lock()
+        # Test hooks: answer 5xx for the next N requests of a path prefix ("the service is down").
+        self.failures: dict[str, int] = {}
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client closing its keep-alive connection is routine, not a server error.
+        logger.debug("connection from %s ended abruptly", client_address)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def count_request(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def answer(self, path: str, query: dict[str, list[str]]) -> Any:
+        with self._lock:
+            for prefix, remaining in list(self.failures.items()):
+                if path.startswith(prefix) and remaining > 0:
+                    self.failures[prefix] = remaining - 1
+                    raise RuntimeError(f"injected failure for {path}")
+        if match := TASK.match(path):
+            task_id = match.group(1)
+            if task_id in self.data.tasks:
+                return self.data.tasks[task_id]
+            decoded = synthetic.task_decode(task_id)
+            return synthetic.task_definition(*decoded) if decoded else None
+        if match := ARTIFACTS.match(path):
+            decoded = synthetic.task_decode(match.group(1))
+            return synthetic.artifacts(*decoded, int(match.group(2))) if decoded else None
+        if match := PUSHLOG.match(path):
+            end = (query.get("endID") or [""])[0]
+            if not end.isdigit():
+                return None
+            push_id = int(end)
+            if push_id == self.data.hg_pushlog["lastpushid"] and match.group(1) == "try":
+                return self.data.hg_pushlog
+            if push_id in self.data.route_pushes:
+                return sample_route_pushlog(push_id, *self.data.route_pushes[push_id])
+            seed, push = synthetic.push_from_log_id(push_id)
+            if seed and match.group(1) == synthetic.REPOSITORY_PATH:
+                return synthetic.pushlog(seed, push)
+            return None
+        if match := COMPARE.match(path):
+            return self.data.compare.get((f"{match.group(1)}/{match.group(2)}", f"{match.group(3)}...{match.group(4)}"))
+        if match := PR_COMMITS.match(path):
+            page = int((query.get("page") or ["1"])[0])
+            if (match.group(1), match.group(2), match.group(3)) == ("mozilla", "test_treeherder", "1692"):
+                return self.data.pr_commits if page == 1 else []
+            return None
+        return None
+
+
+def serve(host: str = "127.0.0.1", port: int = 0) -> SampleServer:
+    """Start the server in a background thread; returns it (its `.url`, `.shutdown()`)."""
+    server = SampleServer((host, port))
+    thread = threading.Thread(target=server.serve_forever, name="sample-services", daemon=True)
+    thread.start()
+    return server

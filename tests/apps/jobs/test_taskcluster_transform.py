@@ -1,0 +1,105 @@
+"""Golden: each of the 91 sample task messages, with its definition, gives Treeherder's job dict."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.jobs.services.taskcluster import (
+    MessageRejected,
+    pulse_job_build,
+    pulse_job_transform,
+    route_parse,
+    task_definition_summary,
+    task_message_validate,
+    task_summary_check,
+)
+from tests.support.samples import sample
+
+MESSAGES = sample("taskcluster_pulse_messages")
+
+
+def _transform(task_id: str) -> dict:
+    message = sample("taskcluster_pulse_messages")[task_id]
+    summary = task_definition_summary(sample("taskcluster_tasks")[task_id])
+    body = task_message_validate(body=message["payload"], exchange=message["exchange"])
+    origin = task_summary_check(task_id=task_id, summary=summary)
+    pulse_job = pulse_job_build(
+        body=body, exchange=message["exchange"], root_url=message["root_url"], summary=summary, origin=origin
+    )
+    assert pulse_job is not None
+    return pulse_job_transform(pulse_job)
+
+
+@pytest.mark.parametrize("task_id", sorted(MESSAGES))
+def test_sample_message_transforms_to_treeherder_job(task_id: str) -> None:
+    expected = sample("taskcluster_transformed_jobs")[task_id]
+
+    transformed = _transform(task_id)
+
+    route = next(r for r in sample("taskcluster_tasks")[task_id]["routes"] if r.startswith("tc-treeherder."))
+    assert transformed.pop("project") == route.split(".")[2]
+    assert transformed == expected
+
+
+def test_route_parse_hg_and_github() -> None:
+    assert route_parse("tc-treeherder.v2.autoland.219d38523a321229f7f48aca6592f76b993fb1aa.88565") == {
+        "project": "autoland",
+        "revision": "219d38523a321229f7f48aca6592f76b993fb1aa",
+        "owner": None,
+        "id": 88565,
+    }
+    assert route_parse("tc-treeherder.v2.mozilla-mobile/fenix.abc.12") == {
+        "project": "fenix",
+        "revision": "abc",
+        "owner": "mozilla-mobile",
+        "id": 12,
+    }
+
+
+def test_task_without_treeherder_route_is_rejected() -> None:
+    definition = sample("taskcluster_tasks")["A35mWTRuQmyj88yMnIF0fA"]
+    definition["routes"] = [r for r in definition["routes"] if not r.startswith("tc-treeherder")]
+
+    with pytest.raises(MessageRejected) as err:
+        task_summary_check(task_id="A35mWTRuQmyj88yMnIF0fA", summary=task_definition_summary(definition))
+
+    assert err.value.reason == "not_a_treeherder_task"
+
+
+def test_two_treeherder_routes_are_rejected() -> None:
+    definition = sample("taskcluster_tasks")["A35mWTRuQmyj88yMnIF0fA"]
+    definition["routes"].append("tc-treeherder.v2.try.219d38523a321229f7f48aca6592f76b993fb1aa.1")
+
+    with pytest.raises(MessageRejected) as err:
+        task_summary_check(task_id="A35mWTRuQmyj88yMnIF0fA", summary=task_definition_summary(definition))
+
+    assert err.value.reason == "not_a_treeherder_task"
+
+
+def test_invalid_treeherder_config_is_rejected() -> None:
+    definition = sample("taskcluster_tasks")["A35mWTRuQmyj88yMnIF0fA"]
+    definition["extra"]["treeherder"]["tier"] = 7
+
+    with pytest.raises(MessageRejected) as err:
+        task_summary_check(task_id="A35mWTRuQmyj88yMnIF0fA", summary=task_definition_summary(definition))
+
+    assert err.value.reason == "invalid_treeherder_config"
+
+
+@pytest.mark.parametrize(
+    ("body", "exchange", "reason"),
+    [
+        ({"status": {}}, "exchange/taskcluster-queue/v1/task-pending", "invalid_message"),
+        ([], "exchange/taskcluster-queue/v1/task-pending", "invalid_message"),
+        (
+            {"runId": 0, "status": {"taskId": "x", "runs": []}},
+            "exchange/taskcluster-queue/v1/task-pending",
+            "invalid_message",
+        ),
+        ({}, "exchange/taskcluster-queue/v1/artifact-created", "unknown_exchange"),
+    ],
+)
+def test_malformed_messages_are_rejected(body: object, exchange: str, reason: str) -> None:
+    with pytest.raises(MessageRejected) as err:
+        task_message_validate(body=body, exchange=exchange)
+    assert err.value.reason == reason

@@ -1,0 +1,193 @@
+"""Pulse listeners: consume Pulse exchanges and hand messages to Celery, in batches. No database work.
+
+Each listener declares its durable queue `queue/<user>/<name>`, binds the exchanges (which Pulse
+owns: bound passively, waiting while one does not exist yet), and loops: collect up to
+INGEST_BATCH_SIZE messages or whatever arrived within INGEST_BATCH_WAIT seconds, enqueue them as one
+Celery task (publisher confirms: the call returns once RabbitMQ has it), then ack them all. A crash
+between the two redelivers the batch, which ingestion absorbs (it is idempotent). A body that is not
+JSON is logged, counted and acked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from amqp import exceptions as amqp_exceptions
+from amqp.exceptions import NotFound
+from apps.core.metrics import metrics_incr
+from apps.jobs.services.taskcluster import TASK_EXCHANGES
+from apps.pushes.services.loaders import PUSH_EXCHANGES
+from config.celery import app as celery_app
+from django.conf import settings
+from kombu import Connection, Consumer, Exchange, Message, Queue, binding
+from kombu import exceptions as kombu_exceptions
+
+from workers.tasks import PUSHES_QUEUE, STORE_PUSHES, STORE_TASKS, TASKS_QUEUE
+
+logger = logging.getLogger(__name__)
+
+# Broker connection failures, from the Pulse side or from Celery's publish: worth reconnecting for.
+RECOVERABLE = (ConnectionError, OSError, amqp_exceptions.ConnectionError, kombu_exceptions.OperationalError)
+
+
+@dataclass(frozen=True)
+class ListenerSpec:
+    name: str  # the queue suffix
+    bindings: tuple[tuple[str, str], ...]  # (exchange, routing key)
+    task: str
+    celery_queue: str
+
+
+TASKS = ListenerSpec(
+    name="tasks", bindings=tuple((ex, "#") for ex in TASK_EXCHANGES), task=STORE_TASKS, celery_queue=TASKS_QUEUE
+)
+PUSHES = ListenerSpec(
+    name="resultsets", bindings=tuple((ex, "#") for ex in PUSH_EXCHANGES), task=STORE_PUSHES, celery_queue=PUSHES_QUEUE
+)
+
+
+def queue_name(spec: ListenerSpec) -> str:
+    return f"queue/{settings.PULSE_QUEUE_OWNER}/{spec.name}"
+
+
+def pulse_queue(spec: ListenerSpec, *, passive_exchanges: bool = True) -> Queue:
+    return Queue(
+        queue_name(spec),
+        durable=True,
+        auto_delete=False,
+        bindings=[
+            binding(Exchange(exchange, type="topic", durable=True, passive=passive_exchanges), routing_key=key)
+            for exchange, key in spec.bindings
+        ],
+    )
+
+
+class PulseListener:
+    def __init__(
+        self,
+        spec: ListenerSpec,
+        *,
+        pulse_url: str | None = None,
+        root_url: str | None = None,
+        batch_size: int | None = None,
+        batch_wait: float | None = None,
+        enqueue: Callable[[str, str, list[dict[str, Any]]], None] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.pulse_url = pulse_url or settings.PULSE_URL
+        self.root_url = root_url or settings.TASKCLUSTER_ROOT_URL
+        self.batch_size = batch_size or settings.INGEST_BATCH_SIZE
+        self.batch_wait = batch_wait if batch_wait is not None else settings.INGEST_BATCH_WAIT
+        self.enqueue = enqueue or self._celery_enqueue
+        self.stop_event = threading.Event()
+        self.buffer: list[tuple[Any, Message]] = []
+        self.enqueued_messages = 0
+
+    @staticmethod
+    def _celery_enqueue(task: str, queue: str, messages: list[dict[str, Any]]) -> None:
+        celery_app.send_task(task, args=[messages], queue=queue)
+
+    def _on_message(self, body: Any, message: Message) -> None:
+        self.buffer.append((body, message))
+
+    def _on_decode_error(self, message: Message, exc: Exception) -> None:
+        info = message.delivery_info
+        logger.warning(
+            "Pulse message rejected (malformed): %s [exchange %s, routing key %s]",
+            exc,
+            info.get("exchange"),
+            info.get("routing_key"),
+        )
+        metrics_incr("pulse_malformed_messages", listener=self.spec.name)
+        message.ack()
+
+    def flush(self) -> None:
+        """Enqueue the buffered messages as one Celery task, then ack them."""
+        if not self.buffer:
+            return
+        batch = [
+            {
+                "body": body,
+                "exchange": message.delivery_info.get("exchange", ""),
+                "routing_key": message.delivery_info.get("routing_key", ""),
+                "root_url": self.root_url,
+            }
+            for body, message in self.buffer
+        ]
+        self.enqueue(self.spec.task, self.spec.celery_queue, batch)
+        # One ack for the whole batch: every earlier delivery on this channel is in it (or was acked
+        # already, if its body was malformed), and one frame instead of hundreds saves RabbitMQ work.
+        self.buffer[-1][1].ack(multiple=True)
+        self.enqueued_messages += len(batch)
+        self.buffer = []
+
+    def _bind_queue(self, connection: Connection) -> Queue:
+        """Declare the queue and bind it, waiting for exchanges Pulse has not created yet."""
+        while not self.stop_event.is_set():
+            channel = connection.channel()
+            queue = pulse_queue(self.spec)(channel)
+            try:
+                queue.declare()
+                return queue
+            except NotFound as exc:
+                logger.warning("listener %s: %s; waiting for the exchange to exist", self.spec.name, exc)
+                self.stop_event.wait(2)
+        raise SystemExit(0)
+
+    def run(self, *, max_messages: int | None = None) -> None:
+        """Consume until stopped (SIGTERM/SIGINT or `stop_event`), or after `max_messages`.
+
+        A lost connection (to Pulse, or to the Celery broker while enqueueing) is logged and
+        re-established; the unacked messages of the batch in hand are redelivered by Pulse.
+        """
+        while not self.stop_event.is_set():
+            try:
+                self._consume(max_messages=max_messages)
+                return
+            except RECOVERABLE as exc:
+                logger.warning(
+                    "listener %s lost a connection (%s: %s); reconnecting", self.spec.name, type(exc).__name__, exc
+                )
+                self.buffer = []
+                metrics_incr("pulse_listener_reconnects", listener=self.spec.name)
+                self.stop_event.wait(2)
+
+    def _consume(self, *, max_messages: int | None) -> None:
+        with Connection(self.pulse_url, heartbeat=60) as connection:
+            connection.ensure_connection(max_retries=30, interval_start=1, interval_step=1, interval_max=5)
+            queue = self._bind_queue(connection)
+            logger.info("listener %s consuming %s (%d bindings)", self.spec.name, queue.name, len(self.spec.bindings))
+            consumer = Consumer(
+                queue.channel,
+                queues=[queue],
+                callbacks=[self._on_message],
+                on_decode_error=self._on_decode_error,
+                accept=["json"],
+                prefetch_count=settings.PULSE_PREFETCH,
+            )
+            with consumer:
+                deadline = time.monotonic() + self.batch_wait
+                while not self.stop_event.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        connection.drain_events(timeout=max(0.005, deadline - time.monotonic()))
+                    if len(self.buffer) >= self.batch_size or time.monotonic() >= deadline:
+                        self.flush()
+                        deadline = time.monotonic() + self.batch_wait
+                    if max_messages is not None and self.enqueued_messages >= max_messages:
+                        break
+                self.flush()
+
+    def install_signal_handlers(self) -> None:
+        def stop(signum: int, frame: Any) -> None:
+            logger.info("listener %s stopping (signal %d)", self.spec.name, signum)
+            self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)

@@ -1,0 +1,137 @@
+"""Celery tasks: thin adapters over the ingestion services, with the retry policy.
+
+* `ingest.store_pulse_tasks` (queue store_pulse_tasks): a batch of Taskcluster queue messages.
+* `ingest.store_pulse_pushes` (queue store_pulse_pushes): a batch of push messages.
+
+Retry policy: invalid input is never retried (the services reject it, logged and counted). A message
+whose push is not stored yet, a fetch that failed transiently, or a database that is unavailable is
+re-enqueued (only those messages) after `INGEST_RETRY_BASE_SECONDS * 2**attempt` (jittered, at most an
+hour), up to INGEST_MAX_RETRIES times; then it is dead-lettered (apps.ingestion). An unexpected error
+in a batch re-runs its messages one by one so that only the culprit is dead-lettered.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+from apps.core.http import OutboundError
+from apps.core.metrics import Counters
+from apps.ingestion.services import dead_letters_store
+from apps.jobs.services.ingest import pulse_tasks_ingest
+from apps.pushes.services import pulse_push_ingest
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, close_old_connections, connection
+
+logger = logging.getLogger(__name__)
+
+# Names and queues; config/settings/celery.py routes each name to its queue (CELERY_TASK_ROUTES).
+STORE_TASKS = "ingest.store_pulse_tasks"
+STORE_PUSHES = "ingest.store_pulse_pushes"
+TASKS_QUEUE = "store_pulse_tasks"
+PUSHES_QUEUE = "store_pulse_pushes"
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError, IntegrityError)
+TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": 240,
+    "time_limit": 300,
+    "ignore_result": True,
+}
+
+
+def retry_countdown(attempt: int) -> float:
+    base = float(settings.INGEST_RETRY_BASE_SECONDS) * (2**attempt)
+    return min(3600.0, base * random.uniform(0.9, 1.1))  # noqa: S311 - jitter, not security
+
+
+def _retry_or_dead_letter(
+    task: Any, kind: str, messages: list[dict[str, Any]], attempt: int, reason: str, detail: str
+) -> None:
+    if not messages:
+        return
+    if attempt < settings.INGEST_MAX_RETRIES:
+        countdown = retry_countdown(attempt)
+        logger.info("%d %s message(s) %s; retry %d in %.1f s", len(messages), kind, reason, attempt + 1, countdown)
+        task.apply_async(args=[messages], kwargs={"attempt": attempt + 1}, countdown=countdown)
+    else:
+        try:
+            dead_letters_store(kind=kind, reason=reason, detail=detail, messages=messages, attempts=attempt + 1)
+        except DatabaseError as exc:
+            # The dead-letter table is in the database that is failing: keep the messages in the
+            # broker instead, and try again in an hour, rather than lose them.
+            connection.close()
+            logger.error("cannot dead-letter %d %s message(s) (%s); retrying in an hour", len(messages), kind, exc)
+            task.apply_async(args=[messages], kwargs={"attempt": attempt}, countdown=3600)
+
+
+def _run_batch(
+    task: Any,
+    kind: str,
+    messages: list[dict[str, Any]],
+    attempt: int,
+    process: Callable[[list[dict[str, Any]], Counters], None],
+) -> None:
+    close_old_connections()
+    counters = Counters()
+    try:
+        process(messages, counters)
+    except TRANSIENT_DB_ERRORS as exc:
+        # The database is unavailable (or a write raced): the connection may be dead; drop it.
+        connection.close()
+        counters.incr("pulse_batch_db_errors", kind=kind)
+        logger.warning("%s batch of %d hit a database error: %s", kind, len(messages), exc)
+        _retry_or_dead_letter(task, kind, messages, attempt, "transient", f"database: {exc}")
+    except Exception as exc:
+        if isinstance(exc, DatabaseError):
+            connection.close()
+        if len(messages) > 1:
+            logger.exception("%s batch of %d failed; storing its messages one by one", kind, len(messages))
+            for message in messages:
+                _run_batch(task, kind, [message], attempt, process)
+        else:
+            logger.exception("%s message failed", kind)
+            counters.incr("pulse_batch_errors", kind=kind)
+            dead_letters_store(
+                kind=kind,
+                reason="error",
+                detail=f"{type(exc).__name__}: {exc}",
+                messages=messages,
+                attempts=attempt + 1,
+            )
+    finally:
+        counters.flush()
+
+
+@shared_task(name=STORE_TASKS, **TASK_OPTIONS)
+def store_pulse_tasks(self: Any, messages: list[dict[str, Any]], attempt: int = 0) -> None:
+    def process(batch: list[dict[str, Any]], counters: Counters) -> None:
+        result = pulse_tasks_ingest(messages=batch, counters=counters)
+        if result.missing_push:
+            counters.incr("jobs_missing_push", len(result.missing_push))
+        _retry_or_dead_letter(self, "tasks", result.missing_push, attempt, "missing_push", "push not stored")
+        _retry_or_dead_letter(
+            self, "tasks", result.transient, attempt, "transient", "; ".join(result.transient_errors[:3])
+        )
+
+    _run_batch(self, "tasks", messages, attempt, process)
+
+
+@shared_task(name=STORE_PUSHES, **TASK_OPTIONS)
+def store_pulse_pushes(self: Any, messages: list[dict[str, Any]], attempt: int = 0) -> None:
+    def process(batch: list[dict[str, Any]], counters: Counters) -> None:
+        retry: list[dict[str, Any]] = []
+        errors: list[str] = []
+        for message in batch:
+            try:
+                pulse_push_ingest(body=message.get("body"), exchange=str(message.get("exchange")), counters=counters)
+            except OutboundError as exc:  # only retryable ones get here
+                retry.append(message)
+                errors.append(str(exc))
+        _retry_or_dead_letter(self, "pushes", retry, attempt, "transient", "; ".join(errors[:3]))
+
+    _run_batch(self, "pushes", messages, attempt, process)
