@@ -4,6 +4,7 @@ for tests that need to see every message, close code and timing the way a bot wo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -88,5 +89,20 @@ class GraphQLWS:
         except TimeoutError:
             return received
 
+    def collect_in_background(self) -> list[dict[str, Any]]:
+        """Read (and answer pings) in a task from now on; returns the list the messages go to."""
+        inbox: list[dict[str, Any]] = []
+
+        async def read() -> None:
+            with contextlib.suppress(websockets.ConnectionClosed):
+                while True:
+                    inbox.append(await self.receive(timeout=3600))
+
+        self._reader = asyncio.create_task(read())
+        return inbox
+
     async def close(self) -> None:
         await self.ws.close()
+        reader = getattr(self, "_reader", None)
+        if reader is not None:
+            await asyncio.gather(reader, return_exceptions=True)
