@@ -1,12 +1,34 @@
-"""ASGI entry point for Daphne: HTTP through Django (GraphQL, health, static files)."""
+"""ASGI entry point for Daphne: HTTP through Django (GraphQL, health, static files), and GraphQL over
+WebSocket (graphql-transport-ws and the legacy graphql-ws) at /graphql."""
 
 import os
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from channels.routing import ProtocolTypeRouter
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 django_application = get_asgi_application()
 
-application = ProtocolTypeRouter({"http": django_application})
+from apps.live.embedded import ensure_relay_running  # noqa: E402 - needs the apps loaded
+from schema.live.transport.app import GraphQLWebSocketApp  # noqa: E402
+from schema.schema import schema  # noqa: E402
+
+
+class EmbeddedRelayStarter:
+    """In embedded mode, start the in-process relay with the first request of any kind."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if settings.EMBEDDED:
+            ensure_relay_running()
+        await self.app(scope, receive, send)
+
+
+application = EmbeddedRelayStarter(
+    ProtocolTypeRouter({"http": django_application, "websocket": GraphQLWebSocketApp(schema)})
+)

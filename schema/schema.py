@@ -16,6 +16,8 @@ from strawberry.types import ExecutionContext
 from schema.errors import log_errors, should_mask_error
 from schema.jobs.queries import JobQueries
 from schema.limits import QueryCostLimiter
+from schema.live.queries import LiveQueries
+from schema.live.subscriptions import LiveSubscriptions
 from schema.pushes.queries import PushQueries
 from schema.repositories.queries import RepositoryQueries
 from schema.scalars import SCALAR_MAP
@@ -31,7 +33,7 @@ class Schema(strawberry.Schema):
 
 
 @strawberry.type
-class Query(RepositoryQueries, PushQueries, JobQueries):
+class Query(RepositoryQueries, PushQueries, JobQueries, LiveQueries):
     node: relay.Node = relay.node(description="Any object by its global id.")
 
 
@@ -49,6 +51,11 @@ def extensions(*, debug: bool) -> list:
     return extensions
 
 
+@strawberry.type
+class Subscription(LiveSubscriptions):
+    pass
+
+
 CONFIG = StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP)
 
-schema = Schema(query=Query, extensions=extensions(debug=settings.DEBUG), config=CONFIG)
+schema = Schema(query=Query, subscription=Subscription, extensions=extensions(debug=settings.DEBUG), config=CONFIG)

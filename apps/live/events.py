@@ -7,7 +7,11 @@ filters need (state, result, tier, platform, symbols, classification) without a 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from apps.jobs.models import Job
+    from apps.pushes.models import Push
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,25 @@ class JobChanged:
         data["changed"] = list(self.changed)
         return data
 
+    @classmethod
+    def from_job(cls, job: Job, *, changed: tuple[str, ...]) -> JobChanged:
+        """From a stored job (its repository, machine platform, type and group are read)."""
+        return cls(
+            job_id=job.id,
+            push_id=job.push_id,
+            repository_id=job.repository_id,
+            repository=job.repository.name,
+            guid=job.guid,
+            state=job.state,
+            result=job.result,
+            tier=job.tier,
+            failure_classification_id=job.failure_classification_id or 1,  # never NULL in the database
+            platform=job.machine_platform.platform,
+            job_type_symbol=job.job_type.symbol,
+            job_group_symbol=job.job_group.symbol,
+            changed=changed,
+        )
+
 
 @dataclass(frozen=True)
 class PushChanged:
@@ -54,6 +77,16 @@ class PushChanged:
         data = asdict(self)
         data["changed"] = list(self.changed)
         return data
+
+    @classmethod
+    def from_push(cls, push: Push, *, changed: tuple[str, ...]) -> PushChanged:
+        return cls(
+            push_id=push.id,
+            repository_id=push.repository_id,
+            repository=push.repository.name,
+            revision=push.revision,
+            changed=changed,
+        )
 
 
 LiveEvent = JobChanged | PushChanged

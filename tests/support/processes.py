@@ -86,3 +86,30 @@ def run_daphne(tmp_path: Path, env: Mapping[str, str] | None = None) -> Iterator
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def run_manage(tmp_path: Path, *args: str, env: Mapping[str, str] | None = None) -> Iterator[RunningServer]:
+    """Run `manage.py <args>` as a background process (a relay, a listener, a worker) until the block ends."""
+    log_path = tmp_path / f"manage-{args[0]}-{free_port()}.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=process_env(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = RunningServer(url="", process=proc, log_path=log_path)
+    try:
+        time.sleep(0.2)
+        if proc.poll() is not None:
+            raise RuntimeError(f"manage.py {args[0]} exited with {proc.returncode}:\n{server.log()}")
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,302 @@
+"""The per-process hub: one channel-layer listener for every live subscription in this process.
+
+Each Daphne process runs one hub. It joins the single live group once, keeps `head` (the newest
+cursor it has dispatched), and hands each event, in cursor order, exactly once, to the streams that
+want it. What the channel layer loses (channels-redis drops past a channel's capacity, Redis may be
+down) the hub reads back from the outbox table: every relay message names the head before it, and a
+periodic check compares `head` with the table's head. Subscribers therefore see every event, in
+order, without duplicates, whatever the layer does.
+
+Streams are what subscriptions iterate: replay from the table after a cursor, then live events,
+with a bounded buffer; a stream that overflows its buffer drops it and catches up from the table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Collection
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.db import close_old_connections
+
+from apps.live import selectors
+from apps.live.relay import LIVE_GROUP
+from apps.live.selectors import NumberedEvent
+
+logger = logging.getLogger(__name__)
+
+STREAM_BUFFER = 2_000
+REPLAY_CHUNK = 500
+TAIL_CHECK_SECONDS = 1.0
+GROUP_REFRESH_SECONDS = 6 * 3600.0
+
+
+class CursorExpired(Exception):
+    """The cursor is older than what retention keeps: the client must re-query, then resume."""
+
+    def __init__(self, cursor: int, head: int) -> None:
+        super().__init__(f"events after cursor {cursor} are no longer retained")
+        self.cursor = cursor
+        self.head = head
+
+
+class UnknownCursor(Exception):
+    """The cursor is newer than any event: it does not come from this server's history."""
+
+    def __init__(self, cursor: int, head: int) -> None:
+        super().__init__(f"cursor {cursor} is ahead of the newest event ({head})")
+        self.cursor = cursor
+        self.head = head
+
+
+def _db(fn: Any, /, **kwargs: Any) -> Any:
+    close_old_connections()
+    return fn(**kwargs)
+
+
+async def _in_thread(fn: Any, /, **kwargs: Any) -> Any:
+    return await sync_to_async(_db, thread_sensitive=False)(fn, **kwargs)
+
+
+class Stream:
+    """The events of some repositories (or all), optionally of one push, in cursor order."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        repository_ids: frozenset[int] | None,
+        push_id: int | None,
+        after: int | None,
+        buffer_size: int = STREAM_BUFFER,
+    ) -> None:
+        self.hub = hub
+        self.repository_ids = repository_ids
+        self.push_id = push_id
+        self.buffer_size = buffer_size
+        # Everything the hub dispatches from now on has seq > hub.head, so (after, hub.head] is
+        # exactly what must come from the table: no gap, no overlap.
+        self.last = hub.head if after is None else after
+        self.replay_through: int | None = hub.head if after is not None and after < hub.head else None
+        self._pending: deque[NumberedEvent] = deque()
+        self._buffer: deque[NumberedEvent] = deque()
+        self._wakeup = asyncio.Event()
+        self.overflows = 0
+        self.closed = False
+
+    def matches(self, event: NumberedEvent) -> bool:
+        if self.repository_ids is not None and event.repository_id not in self.repository_ids:
+            return False
+        return self.push_id is None or event.push_id == self.push_id
+
+    def offer(self, event: NumberedEvent) -> None:
+        """Called by the hub, in cursor order, for every event of this stream's repositories."""
+        if not self.matches(event):
+            return
+        if len(self._buffer) >= self.buffer_size:
+            # Too far behind: forget the buffer and read (last, now] back from the table instead.
+            self.overflows += 1
+            self._buffer.clear()
+            self.replay_through = self.hub.head
+        else:
+            self._buffer.append(event)
+        self._wakeup.set()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.hub.unregister(self)
+            self._wakeup.set()
+
+    def __aiter__(self) -> Stream:
+        return self
+
+    async def __anext__(self) -> NumberedEvent:
+        while not self.closed:
+            if self.replay_through is not None:
+                event = await self._next_from_table(self.replay_through)
+                if event is not None:
+                    return event
+                continue
+            while self._buffer:
+                event = self._buffer.popleft()
+                if event.seq > self.last:
+                    self.last = event.seq
+                    return event
+            self._wakeup.clear()
+            await self._wakeup.wait()
+        raise StopAsyncIteration
+
+    async def _next_from_table(self, through: int) -> NumberedEvent | None:
+        if not self._pending:
+            if self.last >= through:
+                self.replay_through = None
+                return None
+            rows = await _in_thread(
+                selectors.events_after,
+                after_seq=self.last,
+                through_seq=through,
+                repository_ids=self.repository_ids,
+                push_id=self.push_id,
+                limit=REPLAY_CHUNK,
+            )
+            if not rows:
+                self.last = max(self.last, through)  # nothing of ours in that range
+                self.replay_through = None
+                return None
+            self._pending.extend(rows)
+        event = self._pending.popleft()
+        self.last = event.seq
+        return event
+
+
+class Hub:
+    """One per process (per event loop). Start it with `await Hub.get()`."""
+
+    _instances: dict[asyncio.AbstractEventLoop, asyncio.Task[Hub]] = {}
+
+    def __init__(self) -> None:
+        self.layer = get_channel_layer()
+        self.channel = ""
+        self.head = 0
+        self.streams: set[Stream] = set()
+        self._by_repo: dict[int, set[Stream]] = {}
+        self._all_repos: set[Stream] = set()
+        self._lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._last_message_at = 0.0
+        self.backfilled = 0
+
+    @classmethod
+    async def get(cls) -> Hub:
+        """The process's hub, started. Concurrent first callers all wait for the one start."""
+        loop = asyncio.get_running_loop()
+        starting = cls._instances.get(loop)
+        if starting is None or (starting.done() and (starting.cancelled() or starting.exception())):
+            # First use, or the last start failed (Redis or the database was down): start again.
+            starting = cls._instances[loop] = loop.create_task(cls()._start())
+        return await asyncio.shield(starting)
+
+    async def _start(self) -> Hub:
+        self.channel = await self.layer.new_channel(prefix="live-hub.")
+        try:
+            await self.layer.group_add(LIVE_GROUP, self.channel)
+        except Exception as exc:  # noqa: BLE001 - without the layer, events still come from the table
+            logger.warning("live hub: cannot join the channel layer (%s); reading events from the table", exc)
+        # After joining: any event numbered from here on reaches us, the rest is <= head.
+        self.head = await _in_thread(selectors.head_seq)
+        self._last_message_at = time.monotonic()
+        for coro in (self._receive_loop(), self._tail_check_loop(), self._refresh_group_loop()):
+            self._tasks.append(asyncio.create_task(coro))
+        logger.info("live hub %s started at cursor %d", self.channel, self.head)
+        return self
+
+    async def open_stream(
+        self,
+        *,
+        repository_ids: Collection[int] | None,
+        push_id: int | None = None,
+        after: int | None = None,
+        buffer_size: int = STREAM_BUFFER,
+    ) -> Stream:
+        """A stream from `after` (replayed from the table) or from now. Raises CursorExpired or
+        UnknownCursor for a cursor retention no longer covers or that is ahead of every event."""
+        if after is not None:
+            pruned = await _in_thread(selectors.pruned_through)
+            if after < pruned:
+                raise CursorExpired(after, self.head)
+            if after > self.head:
+                db_head = await _in_thread(selectors.head_seq)
+                if after > db_head:
+                    raise UnknownCursor(after, db_head)
+        repos = frozenset(repository_ids) if repository_ids is not None else None
+        # No await between reading head (in Stream.__init__) and registering.
+        stream = Stream(self, repository_ids=repos, push_id=push_id, after=after, buffer_size=buffer_size)
+        self.streams.add(stream)
+        if repos is None:
+            self._all_repos.add(stream)
+        else:
+            for repo in repos:
+                self._by_repo.setdefault(repo, set()).add(stream)
+        return stream
+
+    def unregister(self, stream: Stream) -> None:
+        self.streams.discard(stream)
+        self._all_repos.discard(stream)
+        for repo in stream.repository_ids or ():
+            members = self._by_repo.get(repo)
+            if members is not None:
+                members.discard(stream)
+                if not members:
+                    del self._by_repo[repo]
+
+    def _dispatch(self, event: NumberedEvent) -> None:
+        self.head = event.seq
+        for stream in self._by_repo.get(event.repository_id, ()):
+            stream.offer(event)
+        for stream in self._all_repos:
+            stream.offer(event)
+
+    async def _backfill(self, through: int) -> None:
+        """Dispatch (head, through] from the table. Caller holds the lock."""
+        while self.head < through:
+            rows = await _in_thread(selectors.events_after, after_seq=self.head, through_seq=through, limit=1000)
+            if not rows:
+                self.head = through
+                return
+            for event in rows:
+                self._dispatch(event)
+            self.backfilled += len(rows)
+
+    async def _receive_loop(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - keep listening through a Redis outage
+                logger.warning("live hub: channel layer receive failed (%s); retrying", exc)
+                await asyncio.sleep(1.0)
+                await self._rejoin()
+                continue
+            self._last_message_at = time.monotonic()
+            async with self._lock:
+                if message.get("prev", 0) > self.head:
+                    logger.info("live hub: missed events %d-%d on the layer; reading them back",
+                                self.head + 1, message["prev"])  # fmt: skip
+                    await self._backfill(message["prev"])
+                for data in message.get("events", ()):
+                    if data["seq"] > self.head:
+                        self._dispatch(NumberedEvent.from_message(data))
+
+    async def _tail_check_loop(self) -> None:
+        """Catch a lost last message (nothing follows to reveal the gap) and a dead layer."""
+        while True:
+            await asyncio.sleep(TAIL_CHECK_SECONDS)
+            if not self.streams:
+                continue
+            try:
+                db_head = await _in_thread(selectors.head_seq)
+            except Exception as exc:  # noqa: BLE001 - the database may be down for a while
+                logger.warning("live hub: tail check failed: %s", exc)
+                continue
+            if db_head > self.head and time.monotonic() - self._last_message_at > TAIL_CHECK_SECONDS:
+                async with self._lock:
+                    await self._backfill(db_head)
+
+    async def _rejoin(self) -> None:
+        try:
+            await self.layer.group_add(LIVE_GROUP, self.channel)
+        except Exception as exc:  # noqa: BLE001
+            logger.debug("live hub: group_add failed: %s", exc)
+
+    async def _refresh_group_loop(self) -> None:
+        # channels-redis forgets group members after group_expiry (a day); stay a member.
+        while True:
+            await asyncio.sleep(GROUP_REFRESH_SECONDS)
+            await self._rejoin()

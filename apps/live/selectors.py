@@ -1,0 +1,77 @@
+"""Reads of the event outbox: replay after a cursor, the head, the retention mark."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Max
+
+from apps.live.models import Event, RetentionMark
+
+
+@dataclass(frozen=True, slots=True)
+class NumberedEvent:
+    """A committed event with its cursor (`seq`), as the relay sends it and replay reads it."""
+
+    seq: int
+    type: str
+    repository_id: int
+    push_id: int | None
+    job_id: int | None
+    payload: dict[str, Any]
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "type": self.type,
+            "repository_id": self.repository_id,
+            "push_id": self.push_id,
+            "job_id": self.job_id,
+            "payload": self.payload,
+        }
+
+    @classmethod
+    def from_message(cls, data: dict[str, Any]) -> NumberedEvent:
+        return cls(
+            seq=data["seq"],
+            type=data["type"],
+            repository_id=data["repository_id"],
+            push_id=data["push_id"],
+            job_id=data["job_id"],
+            payload=data["payload"],
+        )
+
+
+_FIELDS = ("seq", "type", "repository_id", "push_id", "job_id", "payload")
+
+
+def events_after(
+    *,
+    after_seq: int,
+    through_seq: int | None = None,
+    repository_ids: Collection[int] | None = None,
+    push_id: int | None = None,
+    limit: int = 1000,
+) -> list[NumberedEvent]:
+    """Numbered events with `after_seq < seq <= through_seq`, in cursor order."""
+    qs = Event.objects.filter(seq__gt=after_seq)
+    if through_seq is not None:
+        qs = qs.filter(seq__lte=through_seq)
+    if repository_ids is not None:
+        qs = qs.filter(repository_id__in=list(repository_ids))
+    if push_id is not None:
+        qs = qs.filter(push_id=push_id)
+    return [NumberedEvent(*row) for row in qs.order_by("seq").values_list(*_FIELDS)[:limit]]
+
+
+def head_seq() -> int:
+    """The newest cursor (0 before the first event)."""
+    return int(Event.objects.aggregate(head=Max("seq"))["head"] or 0)
+
+
+def pruned_through() -> int:
+    """Events at or below this cursor may have been deleted by retention."""
+    mark = RetentionMark.objects.filter(pk=1).values_list("pruned_through", flat=True).first()
+    return int(mark or 0)
