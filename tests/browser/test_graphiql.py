@@ -13,7 +13,9 @@ import pytest
 import requests
 from django.core.management import call_command
 
-from tests.support.processes import ROOT, RunningServer, process_env, run_daphne
+from tests import factories as f
+from tests.support.live import publish_jobs, settled_cursor_before
+from tests.support.processes import ROOT, RunningServer, process_env, run_daphne, run_manage
 
 pytestmark = pytest.mark.slow
 
@@ -72,3 +74,29 @@ def test_graphiql_runs_a_query_in_chromium_with_no_outside_request(server: Runni
         "repository": {"name": "autoland", "databaseId": 77, "repositoryGroup": {"name": "development"}}
     }
     assert (tmp_path / "graphiql.png").stat().st_size > 10_000
+
+
+def test_graphiql_runs_a_subscription_over_the_websocket(server: RunningServer, tmp_path: Path) -> None:
+    """GraphiQL subscribes over graphql-transport-ws on the same path; with a cursor from before the
+    event, the event is replayed to it and shown."""
+    job = f.JobFactory()
+    after = settled_cursor_before(lambda: publish_jobs([job]))
+    query = (
+        f'subscription {{ jobChanged(repository: "{job.repository.name}", after: "{after}") '
+        "{ cursor job { guid } } }"
+    )
+    with run_manage(tmp_path, "live_relay"):
+        done = subprocess.run(
+            ["node", str(BROWSER_DIR / "graphiql.mjs"), server.url, query, ""],
+            cwd=BROWSER_DIR,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr + server.log()
+    report = json.loads(done.stdout)
+
+    assert report["blocked"] == []
+    assert report["pageErrors"] == []
+    assert json.loads(report["result"])["data"]["jobChanged"]["job"] == {"guid": job.guid}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 
@@ -34,3 +34,11 @@ def settled_cursor(timeout: float = 10.0) -> str:
             raise AssertionError("the relay did not number the committed events")
         time.sleep(0.02)
     return str(head_seq())
+
+
+def settled_cursor_before(publish: Callable[[], None]) -> str:
+    """The head cursor before `publish()` runs; with no relay running, nothing gets numbered, so the
+    events it publishes all come after the cursor returned."""
+    cursor = str(head_seq())
+    publish()
+    return cursor
