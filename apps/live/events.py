@@ -15,7 +15,16 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class JobChanged:
+class _Event:
+    def payload(self) -> dict[str, Any]:
+        """What the outbox stores: every field, `changed` as a list (JSON has no tuples)."""
+        data = asdict(self)
+        data["changed"] = list(data["changed"])
+        return data
+
+
+@dataclass(frozen=True)
+class JobChanged(_Event):
     """A job was created or changed. `changed` names what changed: any of
     "created", "state", "result", "tier", "failure_classification", "bug_links", "notes",
     "text_log_errors" (error lines parsed), "bug_suggestions"."""
@@ -35,11 +44,6 @@ class JobChanged:
     job_type_symbol: str
     job_group_symbol: str
     changed: tuple[str, ...] = field(default_factory=tuple)
-
-    def payload(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["changed"] = list(self.changed)
-        return data
 
     @classmethod
     def from_job(cls, job: Job, *, changed: tuple[str, ...]) -> JobChanged:
@@ -62,7 +66,7 @@ class JobChanged:
 
 
 @dataclass(frozen=True)
-class PushChanged:
+class PushChanged(_Event):
     """A push was created or changed (its commits, author or time)."""
 
     type: ClassVar[str] = "push.changed"
@@ -72,11 +76,6 @@ class PushChanged:
     repository: str
     revision: str
     changed: tuple[str, ...] = field(default_factory=tuple)
-
-    def payload(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["changed"] = list(self.changed)
-        return data
 
     @classmethod
     def from_push(cls, push: Push, *, changed: tuple[str, ...]) -> PushChanged:

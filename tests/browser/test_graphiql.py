@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -52,10 +53,10 @@ def test_graphiql_page_loads_only_local_assets(server: RunningServer) -> None:
         assert len(response.content) > 1000
 
 
-def test_graphiql_runs_a_query_in_chromium_with_no_outside_request(server: RunningServer, tmp_path: Path) -> None:
-    query = '{ repository(name: "autoland") { name databaseId repositoryGroup { name } } }'
+def _run_in_graphiql(server: RunningServer, query: str, screenshot: Path | None = None) -> dict[str, Any]:
+    """Open GraphiQL in Chromium, run `query` through its UI, and return graphiql.mjs's report."""
     done = subprocess.run(
-        ["node", str(BROWSER_DIR / "graphiql.mjs"), server.url, query, str(tmp_path / "graphiql.png")],
+        ["node", str(BROWSER_DIR / "graphiql.mjs"), server.url, query, str(screenshot or "")],
         cwd=BROWSER_DIR,
         capture_output=True,
         text=True,
@@ -63,7 +64,13 @@ def test_graphiql_runs_a_query_in_chromium_with_no_outside_request(server: Runni
         check=False,
     )
     assert done.returncode == 0, done.stderr + server.log()
-    report = json.loads(done.stdout)
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def test_graphiql_runs_a_query_in_chromium_with_no_outside_request(server: RunningServer, tmp_path: Path) -> None:
+    query = '{ repository(name: "autoland") { name databaseId repositoryGroup { name } } }'
+    report = _run_in_graphiql(server, query, tmp_path / "graphiql.png")
 
     assert report["blocked"] == []
     assert report["pageErrors"] == []
@@ -86,16 +93,7 @@ def test_graphiql_runs_a_subscription_over_the_websocket(server: RunningServer, 
         "{ cursor job { guid } } }"
     )
     with run_manage(tmp_path, "live_relay"):
-        done = subprocess.run(
-            ["node", str(BROWSER_DIR / "graphiql.mjs"), server.url, query, ""],
-            cwd=BROWSER_DIR,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-    assert done.returncode == 0, done.stderr + server.log()
-    report = json.loads(done.stdout)
+        report = _run_in_graphiql(server, query)
 
     assert report["blocked"] == []
     assert report["pageErrors"] == []

@@ -53,32 +53,14 @@ class RunningServer:
 
 
 @contextmanager
-def run_daphne(tmp_path: Path, env: Mapping[str, str] | None = None) -> Iterator[RunningServer]:
-    """Start `daphne config.asgi:application` on a free port and wait until it answers HTTP."""
-    port = free_port()
-    log_path = tmp_path / f"daphne-{port}.log"
+def _background(
+    argv: list[str], log_path: Path, env: Mapping[str, str] | None, url: str = ""
+) -> Iterator[RunningServer]:
+    """Start a process with its output in `log_path`; terminate it (then kill it) when the block ends."""
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-            cwd=ROOT,
-            env=process_env(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = RunningServer(url=f"http://127.0.0.1:{port}", process=proc, log_path=log_path)
+        proc = subprocess.Popen(argv, cwd=ROOT, env=process_env(env), stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"daphne exited with {proc.returncode}:\n{server.log()}")
-            try:
-                requests.get(f"{server.url}/healthz", timeout=5)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"daphne did not answer within 30 s:\n{server.log()}") from None
-                time.sleep(0.1)
-        yield server
+        yield RunningServer(url=url, process=proc, log_path=log_path)
     finally:
         proc.terminate()
         try:
@@ -89,27 +71,31 @@ def run_daphne(tmp_path: Path, env: Mapping[str, str] | None = None) -> Iterator
 
 
 @contextmanager
+def run_daphne(tmp_path: Path, env: Mapping[str, str] | None = None) -> Iterator[RunningServer]:
+    """Start `daphne config.asgi:application` on a free port and wait until it answers HTTP."""
+    port = free_port()
+    argv = [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+    with _background(argv, tmp_path / f"daphne-{port}.log", env, url=f"http://127.0.0.1:{port}") as server:
+        deadline = time.monotonic() + 30
+        while True:
+            if server.process.poll() is not None:
+                raise RuntimeError(f"daphne exited with {server.process.returncode}:\n{server.log()}")
+            try:
+                requests.get(f"{server.url}/healthz", timeout=5)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"daphne did not answer within 30 s:\n{server.log()}") from None
+                time.sleep(0.1)
+        yield server
+
+
+@contextmanager
 def run_manage(tmp_path: Path, *args: str, env: Mapping[str, str] | None = None) -> Iterator[RunningServer]:
     """Run `manage.py <args>` as a background process (a relay, a listener, a worker) until the block ends."""
     log_path = tmp_path / f"manage-{args[0]}-{free_port()}.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=process_env(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = RunningServer(url="", process=proc, log_path=log_path)
-    try:
+    with _background([sys.executable, "manage.py", *args], log_path, env) as server:
         time.sleep(0.2)
-        if proc.poll() is not None:
-            raise RuntimeError(f"manage.py {args[0]} exited with {proc.returncode}:\n{server.log()}")
+        if server.process.poll() is not None:
+            raise RuntimeError(f"manage.py {args[0]} exited with {server.process.returncode}:\n{server.log()}")
         yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
