@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from strawberry import relay
 
 from schema.errors import UserInputError
@@ -10,12 +12,26 @@ from schema.errors import UserInputError
 def database_id(value: str | int, type_name: str) -> int:
     """The databaseId `value` names: digits, or the global id of a `type_name` object."""
     text = str(value)
-    if text.isdigit():
+    if _is_number(text):
         return int(text)
     try:
         global_id = relay.GlobalID.from_id(text)
     except (ValueError, TypeError):
         global_id = None
-    if global_id is None or global_id.type_name != type_name or not global_id.node_id.isdigit():
+    if global_id is None or global_id.type_name != type_name or not _is_number(global_id.node_id):
         raise UserInputError(f"`{text}` is neither a numeric id nor a {type_name} global id.")
     return int(global_id.node_id)
+
+
+def node_database_ids(node_ids: Iterable[str], type_name: str) -> list[int]:
+    """The databaseIds inside `node(id:)` global ids of `type_name` (a non-number is the client's error)."""
+    ids = list(node_ids)
+    for node_id in ids:
+        if not _is_number(node_id):
+            raise UserInputError(f"`{node_id}` is not a {type_name} id.")
+    return [int(node_id) for node_id in ids]
+
+
+def _is_number(text: str) -> bool:
+    # ASCII only: "²".isdigit() is true, int("²") fails.
+    return text.isascii() and text.isdigit()

@@ -1,6 +1,6 @@
 """The root schema: every domain's queries joined into one Query type, and the request limits.
 
-Adding subscriptions is one line: `subscription=Subscription` in the `strawberry.Schema(...)` call.
+Subscriptions (schema/live) join as the root `Subscription` type.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -46,10 +46,10 @@ class CursorExpired(Exception):
 
 
 class UnknownCursor(Exception):
-    """The cursor is newer than any event: it does not come from this server's history."""
+    """No event has this cursor: it does not come from this server's history."""
 
     def __init__(self, cursor: int, head: int) -> None:
-        super().__init__(f"cursor {cursor} is ahead of the newest event ({head})")
+        super().__init__(f"cursor {cursor} was never issued (the newest is {head})")
         self.cursor = cursor
         self.head = head
 
@@ -86,8 +86,11 @@ class Stream:
         self._pending: deque[NumberedEvent] = deque()
         self._buffer: deque[NumberedEvent] = deque()
         self._wakeup = asyncio.Event()
+        self._waiting = False
         self.overflows = 0
         self.closed = False
+        # Called each time the stream has delivered everything dispatched to it and starts waiting.
+        self.on_caught_up: Callable[[], None] | None = None
 
     def matches(self, event: NumberedEvent) -> bool:
         if self.repository_ids is not None and event.repository_id not in self.repository_ids:
@@ -106,6 +109,10 @@ class Stream:
         else:
             self._buffer.append(event)
         self._wakeup.set()
+
+    def caught_up(self) -> bool:
+        """Everything dispatched so far is delivered, and the stream waits for the next event."""
+        return self._waiting and self.replay_through is None and not self._buffer
 
     def close(self) -> None:
         if not self.closed:
@@ -129,7 +136,13 @@ class Stream:
                     self.last = event.seq
                     return event
             self._wakeup.clear()
-            await self._wakeup.wait()
+            self._waiting = True
+            try:
+                if self.on_caught_up is not None:
+                    self.on_caught_up()
+                await self._wakeup.wait()
+            finally:
+                self._waiting = False
         raise StopAsyncIteration
 
     async def _next_from_table(self, through: int) -> NumberedEvent | None:
@@ -145,6 +158,9 @@ class Stream:
                 push_id=self.push_id,
                 limit=REPLAY_CHUNK,
             )
+            # Retention may have run while we replayed: then events after `last` may be gone.
+            if await _in_thread(selectors.pruned_through) > self.last:
+                raise CursorExpired(self.last, self.hub.head)
             if not rows:
                 self.last = max(self.last, through)  # nothing of ours in that range
                 self.replay_through = None
@@ -210,10 +226,9 @@ class Hub:
             pruned = await _in_thread(selectors.pruned_through)
             if after < pruned:
                 raise CursorExpired(after, self.head)
-            if after > self.head:
-                db_head = await _in_thread(selectors.head_seq)
-                if after > db_head:
-                    raise UnknownCursor(after, db_head)
+            # Cursors are sparse: one this server issued is 0 or the seq of an event it still keeps.
+            if after != 0 and not await _in_thread(selectors.event_exists, seq=after):
+                raise UnknownCursor(after, await _in_thread(selectors.head_seq))
         repos = frozenset(repository_ids) if repository_ids is not None else None
         # No await between reading head (in Stream.__init__) and registering.
         stream = Stream(self, repository_ids=repos, push_id=push_id, after=after, buffer_size=buffer_size)
@@ -265,14 +280,23 @@ class Hub:
                 await self._rejoin()
                 continue
             self._last_message_at = time.monotonic()
-            async with self._lock:
-                if message.get("prev", 0) > self.head:
-                    logger.info("live hub: missed events %d-%d on the layer; reading them back",
-                                self.head + 1, message["prev"])  # fmt: skip
-                    await self._backfill(message["prev"])
-                for data in message.get("events", ()):
-                    if data["seq"] > self.head:
-                        self._dispatch(NumberedEvent.from_message(data))
+            try:
+                await self._handle(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The database may be down while a gap is read back: the tail check fills it later.
+                logger.exception("live hub: could not dispatch a layer message; the tail check will catch up")
+
+    async def _handle(self, message: dict[str, Any]) -> None:
+        async with self._lock:
+            if message.get("prev", 0) > self.head:
+                logger.info("live hub: missed events %d-%d on the layer; reading them back",
+                            self.head + 1, message["prev"])  # fmt: skip
+                await self._backfill(message["prev"])
+            for data in message.get("events", ()):
+                if data["seq"] > self.head:
+                    self._dispatch(NumberedEvent.from_message(data))
 
     async def _tail_check_loop(self) -> None:
         """Catch a lost last message (nothing follows to reveal the gap) and a dead layer."""
@@ -282,12 +306,13 @@ class Hub:
                 continue
             try:
                 db_head = await _in_thread(selectors.head_seq)
-            except Exception as exc:  # noqa: BLE001 - the database may be down for a while
+                if db_head > self.head and time.monotonic() - self._last_message_at > TAIL_CHECK_SECONDS:
+                    async with self._lock:
+                        await self._backfill(db_head)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the database may be down for a while: try again
                 logger.warning("live hub: tail check failed: %s", exc)
-                continue
-            if db_head > self.head and time.monotonic() - self._last_message_at > TAIL_CHECK_SECONDS:
-                async with self._lock:
-                    await self._backfill(db_head)
 
     async def _rejoin(self) -> None:
         try:

@@ -66,6 +66,10 @@ def events_after(
     return [NumberedEvent(*row) for row in qs.order_by("seq").values_list(*_FIELDS)[:limit]]
 
 
+def event_exists(*, seq: int) -> bool:
+    return Event.objects.filter(seq=seq).exists()
+
+
 def head_seq() -> int:
     """The newest cursor (0 before the first event)."""
     return int(Event.objects.aggregate(head=Max("seq"))["head"] or 0)

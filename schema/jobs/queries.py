@@ -56,8 +56,8 @@ class JobQueries:
         return await info.context.loaders.job_by_id.load(database_id(id or "", "Job"))
 
     @strawberry.field(
-        description="Jobs in id order, a page at a time (at most 2,000), optionally limited to a repository "
-        "and to pushes (by databaseId). With `filter.lastModifiedAfter` this is the polling query.",
+        description="Jobs in id order, a page at a time (at most 2,000), of a repository and/or of pushes (by "
+        "databaseId): one of the two is required. With `filter.lastModifiedAfter` this is the polling query.",
         metadata=JOBS_PAGE,
     )
     async def jobs(
@@ -71,6 +71,9 @@ class JobQueries:
     ) -> JobConnection:
         if push_ids is not None and len(push_ids) > MAX_TABLE_PUSHES:
             raise UserInputError(f"jobs: {len(push_ids)} pushIds exceed the limit of {MAX_TABLE_PUSHES}.")
+        if repository is None and not push_ids:
+            # Without either, a filter that matches nothing reads every job in the table.
+            raise UserInputError("jobs: name a `repository` or `pushIds`.")
         repository_id = None
         if repository is not None:
             repo = await db(repository_get)(name=repository)

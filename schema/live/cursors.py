@@ -12,6 +12,6 @@ def encode(seq: int) -> str:
 def decode(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not cursor.isdigit():
+    if not (cursor.isascii() and cursor.isdigit()):
         raise GraphQLError(f"Invalid cursor {cursor!r}.", extensions={"code": "INVALID_CURSOR"})
     return int(cursor)

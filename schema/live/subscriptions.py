@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 
 import strawberry
 from asgiref.sync import sync_to_async
@@ -19,10 +19,12 @@ from graphql import GraphQLError
 
 from apps.live.hub import CursorExpired, Hub, Stream, UnknownCursor
 from apps.live.selectors import NumberedEvent
+from apps.pushes.models import Push
 from apps.repositories.models import Repository
 from schema.db import db
 from schema.jobs.types import JobResult
 from schema.live import cursors
+from schema.live.context import LiveContext
 from schema.live.filters import FAILED_RESULTS, FailureFilter, JobFilter
 from schema.live.types import (
     JobChangedEvent,
@@ -42,6 +44,10 @@ def _repository_ids(names: list[str]) -> dict[str, int]:
     return dict(Repository.objects.filter(name__in=names).values_list("name", "id"))
 
 
+def _push_in(push_id: int, repository_ids: frozenset[int]) -> bool:
+    return Push.objects.filter(id=push_id, repository_id__in=repository_ids).exists()
+
+
 async def _resolve_repositories(names: list[str]) -> frozenset[int]:
     if not names:
         raise GraphQLError("Name at least one repository.", extensions={"code": "BAD_USER_INPUT"})
@@ -54,21 +60,31 @@ async def _resolve_repositories(names: list[str]) -> frozenset[int]:
     return frozenset(found.values())
 
 
-async def _open(*, repository_ids: frozenset[int], push_id: int | None = None, after: str | None) -> Stream:
+def _expired(exc: CursorExpired) -> GraphQLError:
+    return GraphQLError(
+        "Cursor expired: the events after it are no longer retained. Re-query the state you need, "
+        "then subscribe with after: the cursor in this error's extensions.",
+        extensions={"code": "CURSOR_EXPIRED", "cursor": cursors.encode(exc.head)},
+    )
+
+
+async def _open(
+    info: LiveInfo, *, repository_ids: frozenset[int], push_id: int | None = None, after: str | None
+) -> Stream:
     hub = await Hub.get()
     try:
-        return await hub.open_stream(repository_ids=repository_ids, push_id=push_id, after=cursors.decode(after))
+        stream = await hub.open_stream(repository_ids=repository_ids, push_id=push_id, after=cursors.decode(after))
     except CursorExpired as exc:
-        raise GraphQLError(
-            "Cursor expired: the events after it are no longer retained. Re-query the state you need, "
-            "then subscribe with after: the cursor in this error's extensions.",
-            extensions={"code": "CURSOR_EXPIRED", "cursor": cursors.encode(exc.head)},
-        ) from exc
+        raise _expired(exc) from exc
     except UnknownCursor as exc:
         raise GraphQLError(
-            "Unknown cursor: it is ahead of every event this server has.",
+            "Unknown cursor: this server never issued it.",
             extensions={"code": "INVALID_CURSOR", "cursor": cursors.encode(exc.head)},
         ) from exc
+    if isinstance(info.context, LiveContext):  # over HTTP there is no live context (and no subscription)
+        info.context.stream = stream
+        stream.on_caught_up = info.context.notify_caught_up
+    return stream
 
 
 _connections_checked_at = 0.0
@@ -88,31 +104,41 @@ async def _prepare_event(info: LiveInfo, seq: int) -> str:
     return info.context.cursor
 
 
-async def _job_events(info: LiveInfo, stream: Stream, job_filter: JobFilter) -> AsyncGenerator[JobChangedEvent, None]:
+async def _events[T](
+    info: LiveInfo, stream: Stream, build: Callable[[NumberedEvent], Callable[[str], T] | None]
+) -> AsyncGenerator[T, None]:
+    """The stream's events that `build` wants (it returns how to make the GraphQL event object from
+    the cursor), each made with fresh loaders."""
     try:
         async for event in stream:
-            if event.type != JOB_CHANGED or not job_filter.accepts(event.payload):
-                continue
-            cursor = await _prepare_event(info, event.seq)
-            yield JobChangedEvent(cursor=cursor, changed=event.payload["changed"], job_id=event.job_id or 0)
+            make = build(event)
+            if make is not None:
+                yield make(await _prepare_event(info, event.seq))
+    except CursorExpired as exc:  # retention overtook a replay
+        raise _expired(exc) from exc
     finally:
         stream.close()
 
 
-async def _failure_events(
+def _job_events(info: LiveInfo, stream: Stream, job_filter: JobFilter) -> AsyncGenerator[JobChangedEvent, None]:
+    def build(event: NumberedEvent) -> Callable[[str], JobChangedEvent] | None:
+        if event.type != JOB_CHANGED or not job_filter.accepts(event.payload):
+            return None
+        return lambda cursor: JobChangedEvent(cursor=cursor, changed=event.payload["changed"], job_id=event.job_id or 0)
+
+    return _events(info, stream, build)
+
+
+def _failure_events(
     info: LiveInfo, stream: Stream, failure_filter: FailureFilter
 ) -> AsyncGenerator[JobFailureEvent, None]:
-    try:
-        async for event in stream:
-            if event.type != JOB_CHANGED:
-                continue
-            kind = failure_filter.kind(event.payload)
-            if kind is None:
-                continue
-            cursor = await _prepare_event(info, event.seq)
-            yield JobFailureEvent(cursor=cursor, kind=kind, job_id=event.job_id or 0)
-    finally:
-        stream.close()
+    def build(event: NumberedEvent) -> Callable[[str], JobFailureEvent] | None:
+        kind = failure_filter.kind(event.payload) if event.type == JOB_CHANGED else None
+        if kind is None:
+            return None
+        return lambda cursor: JobFailureEvent(cursor=cursor, kind=kind, job_id=event.job_id or 0)
+
+    return _events(info, stream, build)
 
 
 async def _next_or_none(stream: Stream, timeout: float | None) -> NumberedEvent | None:
@@ -129,6 +155,9 @@ async def _push_events(info: LiveInfo, stream: Stream) -> AsyncGenerator[PushCha
     last_flush = 0.0
     try:
         while True:
+            # While changes wait for their flush, this subscription must not move to another
+            # execution (they would be lost): the transport checks `holding`.
+            info.context.holding = bool(pending)
             wait = None if not pending else max(0.0, last_flush + PUSH_COALESCE_SECONDS - time.monotonic())
             event = await _next_or_none(stream, wait)
             if event is not None and event.push_id is not None:
@@ -139,6 +168,8 @@ async def _push_events(info: LiveInfo, stream: Stream) -> AsyncGenerator[PushCha
                 for push_id, seq in flushing:
                     cursor = await _prepare_event(info, seq)
                     yield PushChangedEvent(cursor=cursor, push_id=push_id)
+    except CursorExpired as exc:
+        raise _expired(exc) from exc
     finally:
         stream.close()
 
@@ -158,7 +189,9 @@ class LiveSubscriptions:
         after: str | None = None,
     ) -> AsyncGenerator[JobChangedEvent, None]:
         repos = await _resolve_repositories([repository])
-        stream = await _open(repository_ids=repos, push_id=push_id, after=after)
+        if push_id is not None and not await sync_to_async(_push_in)(push_id, repos):
+            raise GraphQLError(f"Unknown push {push_id} in repository {repository}.", extensions={"code": "NOT_FOUND"})
+        stream = await _open(info, repository_ids=repos, push_id=push_id, after=after)
         return _job_events(info, stream, JobFilter.from_input(filter))
 
     @strawberry.subscription(
@@ -169,7 +202,7 @@ class LiveSubscriptions:
         self, info: LiveInfo, repository: str, after: str | None = None
     ) -> AsyncGenerator[PushChangedEvent, None]:
         repos = await _resolve_repositories([repository])
-        stream = await _open(repository_ids=repos, after=after)
+        stream = await _open(info, repository_ids=repos, after=after)
         return _push_events(info, stream)
 
     @strawberry.subscription(
@@ -187,7 +220,7 @@ class LiveSubscriptions:
         after: str | None = None,
     ) -> AsyncGenerator[JobFailureEvent, None]:
         repos = await _resolve_repositories(repositories)
-        stream = await _open(repository_ids=repos, after=after)
+        stream = await _open(info, repository_ids=repos, after=after)
         failure_filter = FailureFilter(
             tiers=frozenset(tiers if tiers is not None else (1, 2)),
             results=frozenset(r.value for r in results) if results is not None else frozenset(FAILED_RESULTS),

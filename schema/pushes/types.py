@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 
 from apps.pushes import models
+from schema.ids import node_database_ids
 from schema.info import Info
 from schema.jobs.dataloaders import JobPageKey
 from schema.jobs.filters import JobFilterInput, job_filter
@@ -88,7 +89,7 @@ class Push(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False, **kwargs: Any
     ) -> list[Push | None]:
-        return await info.context.loaders.push_by_id.load_many([int(i) for i in node_ids])
+        return await info.context.loaders.push_by_id.load_many(node_database_ids(node_ids, "Push"))
 
     @strawberry.field
     async def repository(self, info: Info) -> Repository:

@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 
 from apps.repositories.models import Repository as RepositoryModel
+from schema.ids import node_database_ids
 from schema.info import Info
 
 
@@ -71,5 +72,5 @@ class Repository(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False, **kwargs: Any
     ) -> list[Repository | None]:
-        repos = await info.context.loaders.repository_by_id.load_many([int(i) for i in node_ids])
+        repos = await info.context.loaders.repository_by_id.load_many(node_database_ids(node_ids, "Repository"))
         return [cls.from_model(r) if r else None for r in repos]

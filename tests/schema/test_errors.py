@@ -64,7 +64,7 @@ def test_debug_shows_the_error(broken_job: Job) -> None:
 def test_production_keeps_client_errors_precise(reference_data: None) -> None:
     invalid = _run(debug=False, query="{ job(id: 1) { nope } }")
     user = _run(debug=False, query='{ job(id: "not-an-id") { guid } }')
-    cursor = _run(debug=False, query='{ jobs(after: "garbage") { nodes { id } } }')
+    cursor = _run(debug=False, query='{ jobs(repository: "autoland", after: "garbage") { nodes { id } } }')
     syntax = _run(debug=False, query="{ job(id: 1) { guid }")
 
     assert invalid.errors[0].message == "Cannot query field 'nope' on type 'Job'. Did you mean 'notes'?"

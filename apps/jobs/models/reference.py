@@ -132,7 +132,8 @@ class FailureClassification(models.Model):
     NEW_FAILURE = 6
     AUTOCLASSIFIED_INTERMITTENT = 7
     INTERMITTENT_NEEDS_BUGID = 8
-    # A failed job with one of these is still "unclassified" (counts in push status, bots see it).
+    # A failed job with one of these is still "unclassified": the UI's count, and what jobFailures'
+    # unclassifiedOnly lets through. (Push status counts only NOT_CLASSIFIED, as Treeherder.)
     UNCLASSIFIED_IDS = frozenset({NOT_CLASSIFIED, NEW_FAILURE, AUTOCLASSIFIED_INTERMITTENT, INTERMITTENT_NEEDS_BUGID})
 
     id = models.AutoField(primary_key=True)

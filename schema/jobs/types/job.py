@@ -14,6 +14,7 @@ from apps.jobs import models
 from apps.jobs.selectors import duration_minutes
 from schema.classification.types import BugLink, JobNote
 from schema.failures.types import FailureLine, TextLogError
+from schema.ids import node_database_ids
 from schema.info import Info
 from schema.jobs.types.reference import (
     FailureClassification,
@@ -124,7 +125,7 @@ class Job(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False, **kwargs: Any
     ) -> list[Job | None]:
-        return await info.context.loaders.job_by_id.load_many([int(i) for i in node_ids])
+        return await info.context.loaders.job_by_id.load_many(node_database_ids(node_ids, "Job"))
 
     @strawberry.field(description="Minutes, as Treeherder computes it: at least 1; running jobs count up to now.")
     def duration(self) -> int:

@@ -53,10 +53,8 @@ class Operation:
         self.op_id = op_id
         self.leader: Leader | None = None
         self.task: asyncio.Task[None] | None = None
-        self.cursor: str | None = None
 
-    async def deliver(self, payload_text: str, cursor: str | None, frames: dict[tuple[str, str], str]) -> None:
-        self.cursor = cursor
+    async def deliver(self, payload_text: str, frames: dict[tuple[str, str], str]) -> None:
         await self.connection.send_next(self.op_id, payload_text, frames)
 
     async def fail(self, errors_text: str) -> None:
@@ -90,7 +88,8 @@ class Connection:
         self.last_sent_at = self.opened_at
         self.sent_bytes = 0
         self.acked_bytes = 0
-        self._pings: deque[tuple[int, float]] = deque()  # (bytes sent before it, when)
+        self._pings: deque[tuple[int, int, float]] = deque()  # (number, bytes sent before it, when)
+        self._ping_number = 0
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -149,8 +148,10 @@ class Connection:
 
     async def ping(self) -> None:
         if self.protocol == TRANSPORT_WS:
-            self._pings.append((self.sent_bytes, time.monotonic()))
-            await self.send_message({"type": "ping"})
+            self._ping_number += 1
+            self._pings.append((self._ping_number, self.sent_bytes, time.monotonic()))
+            # Clients that echo the payload (graphql-ws does) acknowledge this very ping.
+            await self.send_message({"type": "ping", "payload": {"n": self._ping_number}})
         else:
             await self.send_message({"type": "ka"})
 
@@ -161,13 +162,19 @@ class Connection:
             logger.info("closing a slow consumer: %d bytes unacknowledged", self.sent_bytes - self.acked_bytes)
             await self.close(CLOSE_SLOW_CONSUMER, "Slow consumer: resume with your last cursor")
             return
-        last_mark = self._pings[-1][0] if self._pings else self.acked_bytes
+        last_mark = self._pings[-1][1] if self._pings else self.acked_bytes
         if self.sent_bytes - last_mark >= PING_EVERY_BYTES:
             await self.ping()
 
-    def on_pong(self) -> None:
-        if self._pings:
-            self.acked_bytes = self._pings.popleft()[0]
+    def on_pong(self, payload: Any) -> None:
+        """A pong acknowledges everything sent before its ping: the ping it names in an echoed
+        payload, or else (gql answers without one) the oldest ping still open."""
+        number = payload.get("n") if isinstance(payload, dict) else None
+        while self._pings:
+            ping_number, mark, _ = self._pings.popleft()
+            self.acked_bytes = mark
+            if not isinstance(number, int) or ping_number >= number:
+                return
 
     async def tick(self, now: float) -> None:
         """Called about once a second by the process's ticker."""
@@ -175,8 +182,8 @@ class Connection:
             return
         if not self.acknowledged and now - self.opened_at > settings.LIVE_INIT_TIMEOUT_SECONDS:
             await self.close(4408, "Connection initialisation timeout")
-        elif self._pings and now - self._pings[0][1] > settings.LIVE_PONG_TIMEOUT_SECONDS:
-            logger.info("closing a silent client: no pong for %.0f s", now - self._pings[0][1])
+        elif self._pings and now - self._pings[0][2] > settings.LIVE_PONG_TIMEOUT_SECONDS:
+            logger.info("closing a silent client: no pong for %.0f s", now - self._pings[0][2])
             await self.close(CLOSE_KEEPALIVE_TIMEOUT, "Keepalive timeout: no pong")
         elif self.acknowledged and now - self.last_sent_at > settings.LIVE_KEEPALIVE_SECONDS:
             await self.ping()
@@ -207,7 +214,7 @@ class Connection:
                 pong["payload"] = message["payload"]
             await self.send_message(pong)
         elif kind == "pong":
-            self.on_pong()
+            self.on_pong(message.get("payload"))
         elif kind == "subscribe":
             if not self.acknowledged:
                 await self.close(4401, "Unauthorized")
@@ -274,15 +281,24 @@ class Connection:
         operation = self.operations[op_id] = Operation(self, op_id)
         how = plan(request)
         if how.is_subscription:
-            operation.leader = REGISTRY.subscribe(
+            REGISTRY.subscribe(
                 operation,
                 request,
+                identity=self.identity,
                 shareable=how.shareable,
+                twin=how.twin,
                 context_factory=self._context,
                 subscribe=self.schema.subscribe,
             )
         else:
             operation.task = asyncio.create_task(self._run_once(operation, request))
+
+    @property
+    def identity(self) -> str:
+        """Who the connection acts as, for sharing: only identical requests of one user share."""
+        if self.user is None:
+            return ""
+        return f"{type(self.user).__name__}:{getattr(self.user, 'pk', self.user)}"
 
     def _context(self) -> LiveContext:
         return LiveContext(connection_params=self.connection_params, user=self.user)

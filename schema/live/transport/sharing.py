@@ -3,6 +3,12 @@
 Strawberry executes a subscription's selection once per event per subscription; with a thousand
 bots asking the same thing that is a thousand executions of the same fields. A leader executes
 once, serialises once, and hands the same text to every subscriber.
+
+A subscription resuming from a cursor first runs alone (a private leader: its replay is its own).
+Once its stream has caught up, it moves to the shared leader of the same request without the cursor
+(or becomes that leader), at a moment when both streams have consumed every event dispatched so
+far, so the move loses and repeats nothing. Clients that follow the recommended pattern (query,
+then subscribe `after:` a cursor) therefore end up sharing too.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any, Protocol
 import orjson
 from strawberry.types.execution import PreExecutionError
 
+from apps.core.metrics import metrics_incr
 from schema.live.context import LiveContext
 from schema.live.transport.operations import OperationRequest
 
@@ -28,7 +35,9 @@ YIELD_EVERY = 64
 
 
 class Subscriber(Protocol):
-    async def deliver(self, payload_text: str, cursor: str | None, frames: dict[tuple[str, str], str]) -> None: ...
+    leader: Leader | None
+
+    async def deliver(self, payload_text: str, frames: dict[tuple[str, str], str]) -> None: ...
 
     async def fail(self, errors_text: str) -> None: ...
 
@@ -56,9 +65,12 @@ class Leader:
         request: OperationRequest,
         context: LiveContext,
         subscribe: Callable[..., Awaitable[Any]],
+        *,
+        twin_key: str | None = None,
     ) -> None:
         self.registry = registry
         self.key = key
+        self.twin_key = twin_key
         self.request = request
         self.context = context
         self._subscribe = subscribe
@@ -68,8 +80,11 @@ class Leader:
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._run(), name=f"live-leader {self.key[:60]}")
+        if self.twin_key is not None:
+            self.context.on_caught_up = lambda: self.registry.merge(self)
 
     async def _run(self) -> None:
+        failure: str | None = None
         try:
             stream = await self._subscribe(
                 self.request.query,
@@ -80,31 +95,33 @@ class Leader:
             async with aclosing(stream):
                 async for result in stream:
                     if isinstance(result, PreExecutionError):
-                        text = errors_to_json(result)
-                        for subscriber in list(self.subscribers.values()):
-                            await subscriber.fail(text)
-                        self.subscribers.clear()
+                        failure = errors_to_json(result)
                         return
                     self.results += 1
                     text = result_to_json(result)
-                    cursor = self.context.cursor
                     frames: dict[tuple[str, str], str] = {}  # one frame text per (protocol, op id)
                     for count, subscriber in enumerate(list(self.subscribers.values()), start=1):
-                        await subscriber.deliver(text, cursor, frames)
+                        await subscriber.deliver(text, frames)
                         if count % YIELD_EVERY == 0:
                             await asyncio.sleep(0)
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.exception("live subscription failed: %s", self.key[:200])
+            # Not a normal end: the client must be able to tell, and resume from its last cursor.
+            failure = orjson.dumps([{"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}}]).decode()
         finally:
             self.registry.forget(self)
-            for subscriber in list(self.subscribers.values()):
-                await subscriber.finish()
-            self.subscribers.clear()
+            subscribers, self.subscribers = list(self.subscribers.values()), {}
+            for subscriber in subscribers:
+                if failure is None:
+                    await subscriber.finish()
+                else:
+                    await subscriber.fail(failure)
 
     def join(self, subscriber: Subscriber) -> None:
         self.subscribers[id(subscriber)] = subscriber
+        subscriber.leader = self
 
     def leave(self, subscriber: Subscriber) -> None:
         self.subscribers.pop(id(subscriber), None)
@@ -129,26 +146,55 @@ class LeaderRegistry:
         subscriber: Subscriber,
         request: OperationRequest,
         *,
+        identity: str,
         shareable: bool,
+        twin: OperationRequest | None,
         context_factory: Callable[[], LiveContext],
         subscribe: Callable[..., Awaitable[Any]],
     ) -> Leader:
         if shareable:
-            key = request.share_key()
+            key = request.share_key(identity)
             leader = self._shared.get(key)
             if leader is None:
                 leader = self._shared[key] = Leader(self, key, request, context_factory(), subscribe)
                 leader.start()
         else:
             self._private += 1
-            leader = Leader(self, f"private-{self._private}", request, context_factory(), subscribe)
+            twin_key = twin.share_key(identity) if twin is not None else None
+            leader = Leader(self, f"private-{self._private}", request, context_factory(), subscribe, twin_key=twin_key)
             leader.start()
         leader.join(subscriber)
         return leader
 
-    @property
-    def shared_count(self) -> int:
-        return len(self._shared)
+    def merge(self, private: Leader) -> None:
+        """Called (synchronously, by the hub's stream) when a private leader's stream has caught up:
+        nothing is buffered and it waits for the next event. Move its subscribers to the shared
+        leader of its twin request if that one has caught up too, or make it the shared leader."""
+        if private.twin_key is None or private.task is None or private.task.done():
+            return
+        shared = self._shared.get(private.twin_key)
+        if shared is None:
+            private.key, private.twin_key = private.twin_key, None
+            private.context.on_caught_up = None
+            self._shared[private.key] = private
+            self._merged("promoted")
+            return
+        stream = shared.context.stream
+        if stream is None or not stream.caught_up() or shared.context.holding:
+            return  # busy now; the private stream asks again after its next event
+        for subscriber in list(private.subscribers.values()):
+            shared.join(subscriber)
+        private.subscribers.clear()
+        private.twin_key = None
+        private.task.cancel()
+        self._merged("joined")
+
+    @staticmethod
+    def _merged(how: str) -> None:
+        try:
+            metrics_incr("live_resumed_subscriptions_shared", how=how)
+        except Exception as exc:  # noqa: BLE001 - a counter must never break delivery
+            logger.debug("metrics unavailable: %s", exc)
 
 
 REGISTRY = LeaderRegistry()

@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
 from apps.live.events import PushChanged
-from apps.live.hub import Hub
+from apps.live.hub import Hub, UnknownCursor
 from apps.live.models import Event, RetentionMark
 from apps.live.publish import publish
 from apps.live.relay import LIVE_GROUP, MESSAGE_TYPE, number_next_batch
@@ -64,6 +64,21 @@ def test_events_committed_out_of_id_order_are_numbered_in_commit_order() -> None
     assert head == 0 and head2 == first[0].seq
     assert second[0].seq > first[0].seq  # a later commit always gets a later cursor
     assert number_next_batch() == (0, [])
+
+    # Cursors are sparse: the number just below the first batch (the slow writer's id) was never
+    # issued, and a client naming it is told so.
+    never_issued = first[0].seq - 1
+    assert never_issued > 0 and not Event.objects.filter(seq=never_issued).exists()
+
+    async def resume_from_never_issued() -> None:
+        hub = await Hub.get()
+        await hub.open_stream(repository_ids=None, after=never_issued)
+
+    try:
+        with pytest.raises(UnknownCursor):
+            asyncio.run(resume_from_never_issued())
+    finally:
+        Hub._instances.clear()
 
 
 def test_batches_keep_id_order_and_chain_heads() -> None:
@@ -122,3 +137,46 @@ def test_hub_reads_back_messages_the_layer_lost() -> None:
     finally:
         Hub._instances.clear()
     assert len(seen) == 12
+
+
+def test_hub_keeps_listening_after_a_failure_while_dispatching() -> None:
+    """A database error while reading a gap back must not end the hub's loop (the process would
+    silently stop delivering): the next message is dispatched, and the tail check fills the gap."""
+
+    class FlakyHub(Hub):
+        failures = 1
+
+        async def _backfill(self, through: int) -> None:
+            if FlakyHub.failures:
+                FlakyHub.failures -= 1
+                raise RuntimeError("MariaDB went away")
+            await super()._backfill(through)
+
+    def number(count: int) -> list[NumberedEvent]:
+        with transaction.atomic():
+            publish([_event(i) for i in range(count)])
+        return number_next_batch()[1]
+
+    async def scenario() -> list[int]:
+        loop = asyncio.get_running_loop()
+        Hub._instances[loop] = loop.create_task(FlakyHub()._start())
+        hub = await Hub.get()
+        stream = await hub.open_stream(repository_ids=None)
+        lost = await asyncio.to_thread(number, 2)
+        first = await asyncio.to_thread(number, 2)
+        layer = get_channel_layer()
+        message = {"type": MESSAGE_TYPE, "prev": lost[-1].seq, "events": [e.to_message() for e in first]}
+        await layer.group_send(LIVE_GROUP, message)  # the gap read-back fails once
+        second = await asyncio.to_thread(number, 2)
+        await layer.group_send(
+            LIVE_GROUP, {"type": MESSAGE_TYPE, "prev": first[-1].seq, "events": [e.to_message() for e in second]}
+        )
+        seen = [(await asyncio.wait_for(anext(stream), 10)).seq for _ in range(6)]
+        stream.close()
+        return seen
+
+    try:
+        seen = asyncio.run(scenario())
+    finally:
+        Hub._instances.clear()
+    assert seen == sorted(seen) and len(set(seen)) == 6

@@ -190,6 +190,8 @@ query ($filter: JobFilter, $first: Int!, $after: String, $pushIds: [Int!], $repo
 
 
 def _ids(**variables: Any) -> list[int]:
+    if "pushIds" not in variables:
+        variables.setdefault("repository", "autoland-test")  # build_tree's repository
     body = graphql_request(JOBS, {"first": 2000, **variables})
     assert "errors" not in body, body
     return [e["node"]["databaseId"] for e in body["data"]["jobs"]["edges"]]
@@ -228,6 +230,12 @@ def test_jobs_filters(reference_data: None) -> None:
     assert _ids(filter={"result": ["TESTFAILED"], "tier": [2]}) == []
 
 
+def test_jobs_needs_a_repository_or_push_ids(reference_data: None) -> None:
+    """Without either, a filter that matches nothing would read the whole job table."""
+    body = graphql_request(JOBS, {"first": 10, "filter": {"search": "zzz"}})
+    assert body["errors"][0]["message"] == "jobs: name a `repository` or `pushIds`."
+
+
 def test_jobs_last_modified_after(reference_data: None) -> None:
     tree = build_tree(pushes=1, jobs_per_push=3)
     changed = tree.jobs[1]
@@ -241,7 +249,7 @@ def test_jobs_keyset_pages_cover_every_job_once(reference_data: None) -> None:
     seen: list[int] = []
     after = None
     while True:
-        body = graphql_request(JOBS, {"first": 4, "after": after})
+        body = graphql_request(JOBS, {"first": 4, "after": after, "repository": "autoland-test"})
         page = body["data"]["jobs"]
         seen += [e["node"]["databaseId"] for e in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:

@@ -15,11 +15,13 @@ from asgiref.sync import sync_to_async
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
+from apps.core.metrics import metrics_snapshot
 from apps.live.models import Event
 from apps.live.retention import prune_events
 from tests import factories as f
 from tests.schema.live.conftest import LiveStack
 from tests.support.live import publish_jobs, settled_cursor
+from tests.support.workers import wait_for
 from tests.support.ws import GraphQLWS
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("committed")]
@@ -286,3 +288,85 @@ def test_gql_client(live_stack: LiveStack, subprotocol: str) -> None:
 
     results = asyncio.run(scenario())
     assert results == [{"jobChanged": {"cursor": settled_cursor(), "job": {"guid": job.guid}}}]
+
+
+def test_resumed_subscriptions_end_up_sharing_one_execution(live_stack: LiveStack) -> None:
+    """Twenty clients resume from the same cursor (the recommended pattern): each replays on its own,
+    then joins one shared execution; every event still arrives once, in order."""
+    repo = f.RepositoryFactory()
+    job = f.JobFactory(push=f.PushFactory(repository=repo))
+    publish_jobs([job])
+    after = settled_cursor()
+    shared_before = _resumed_shared()
+
+    async def scenario() -> list[list[int]]:
+        clients = [await GraphQLWS.connect(live_stack.url) for _ in range(20)]
+        for client in clients:
+            await client.subscribe("s", JOB_CHANGED, {"repo": repo.name, "after": after})
+        inboxes = [client.collect_in_background() for client in clients]
+        for _ in range(6):
+            await sync_to_async(publish_jobs)([job])
+            await asyncio.sleep(0.3)
+        await asyncio.to_thread(
+            wait_for, lambda: _resumed_shared() - shared_before == 20, timeout=30, what="all 20 to share"
+        )
+        await sync_to_async(publish_jobs)([job])
+        await asyncio.sleep(1.0)
+        for client in clients:
+            await client.close()
+        return [[_cursor(m) for m in inbox] for inbox in inboxes]
+
+    received = asyncio.run(scenario())
+    committed = list(Event.objects.filter(repository_id=repo.id, seq__gt=int(after)).values_list("seq", flat=True))
+    assert len(committed) == 7
+    assert received == [sorted(committed)] * 20
+
+
+def _resumed_shared() -> int:
+    return sum(v for k, v in metrics_snapshot().items() if k.startswith("live_resumed_subscriptions_shared"))
+
+
+def test_a_document_over_the_token_limit_fails_alone(live_stack: LiveStack) -> None:
+    huge = "subscription { " + " ".join(f"a{i}: liveCursor" for i in range(20_000)) + " }"
+
+    async def scenario() -> list[dict[str, Any]]:
+        client = await GraphQLWS.connect(live_stack.url)
+        await client.subscribe("huge", huge)
+        error = await client.receive()
+        await client.subscribe("q", "{ liveCursor }")
+        answer = await client.receive()
+        await client.close()
+        return [error, answer]
+
+    error, answer = asyncio.run(scenario())
+    assert error["type"] == "error" and "token" in error["payload"][0]["message"].lower()
+    assert answer["type"] == "next"
+
+
+def test_unknown_push_and_never_issued_cursor_are_errors(live_stack: LiveStack) -> None:
+    repo = f.RepositoryFactory()
+    other = f.PushFactory()  # another repository's push
+    job = f.JobFactory(push=f.PushFactory(repository=repo))
+    publish_jobs([job])
+    publish_jobs([job])
+    head = int(settled_cursor())
+    query = """
+      subscription ($repo: String!, $push: Int, $after: String) {
+        jobChanged(repository: $repo, pushId: $push, after: $after) { cursor }
+      }
+    """
+
+    async def scenario(variables: dict[str, Any]) -> dict[str, Any]:
+        client = await GraphQLWS.connect(live_stack.url)
+        await client.subscribe("s", query, {"repo": repo.name, **variables})
+        message = await client.receive()
+        await client.close()
+        return message
+
+    wrong_push = asyncio.run(scenario({"push": other.id}))
+    assert wrong_push["payload"][0]["extensions"]["code"] == "NOT_FOUND"
+    issued = set(Event.objects.values_list("seq", flat=True))
+    never_issued = next(n for n in range(head - 1, 0, -1) if n not in issued) if len(issued) < head else None
+    for cursor in filter(None, [never_issued, "²", "-1"]):
+        message = asyncio.run(scenario({"after": str(cursor)}))
+        assert message["payload"][0]["extensions"]["code"] == "INVALID_CURSOR", (cursor, message)
