@@ -5,9 +5,9 @@
 
 Retry policy: invalid input is never retried (the services reject it, logged and counted). A message
 whose push is not stored yet, a fetch that failed transiently, or a database that is unavailable is
-re-enqueued (only those messages) after `INGEST_RETRY_BASE_SECONDS * 2**attempt` (jittered, at most an
-hour), up to INGEST_MAX_RETRIES times; then it is dead-lettered (apps.ingestion). An unexpected error
-in a batch re-runs its messages one by one so that only the culprit is dead-lettered.
+re-enqueued (only those messages) after `INGEST_RETRY_BASE_SECONDS * 2**attempt` (jittered, at most
+RETRY_MAX_COUNTDOWN, 25 min), up to INGEST_MAX_RETRIES times; then it is dead-lettered (apps.ingestion).
+An unexpected error in a batch re-runs its messages one by one so that only the culprit is dead-lettered.
 """
 
 from __future__ import annotations
@@ -42,11 +42,16 @@ TASK_OPTIONS: dict[str, Any] = {
     "time_limit": 300,
     "ignore_result": True,
 }
+# A task enqueued with a countdown sits unacked in a worker until it is due, and RabbitMQ closes the
+# channel of a consumer that holds a delivery unacked past its consumer_timeout (30 min by default
+# since RabbitMQ 3.8.15), redelivering everything the worker had prefetched. So no wait is longer
+# than 25 min: with the task's own time limit (at most 5 min) it stays under 30.
+RETRY_MAX_COUNTDOWN = 25 * 60.0
 
 
 def retry_countdown(attempt: int) -> float:
-    base = float(settings.INGEST_RETRY_BASE_SECONDS) * (2**attempt)
-    return min(3600.0, base * random.uniform(0.9, 1.1))  # noqa: S311 - jitter, not security
+    base = float(settings.INGEST_RETRY_BASE_SECONDS) * (2 ** min(attempt, 32))
+    return min(RETRY_MAX_COUNTDOWN, base * random.uniform(0.9, 1.1))  # noqa: S311 - jitter, not security
 
 
 def _retry_or_dead_letter(
@@ -63,10 +68,10 @@ def _retry_or_dead_letter(
             dead_letters_store(kind=kind, reason=reason, detail=detail, messages=messages, attempts=attempt + 1)
         except DatabaseError as exc:
             # The dead-letter table is in the database that is failing: keep the messages in the
-            # broker instead, and try again in an hour, rather than lose them.
+            # broker instead, and try again later, rather than lose them.
             connection.close()
-            logger.error("cannot dead-letter %d %s message(s) (%s); retrying in an hour", len(messages), kind, exc)
-            task.apply_async(args=[messages], kwargs={"attempt": attempt}, countdown=3600)
+            logger.error("cannot dead-letter %d %s message(s) (%s); retrying later", len(messages), kind, exc)
+            task.apply_async(args=[messages], kwargs={"attempt": attempt}, countdown=RETRY_MAX_COUNTDOWN)
 
 
 def _run_batch(

@@ -10,8 +10,9 @@ INGEST_PROJECTS = INGEST.projects_to_ingest
 INGEST_BATCH_SIZE = INGEST.batch_size
 INGEST_BATCH_WAIT = INGEST.batch_wait
 PULSE_PREFETCH = INGEST.pulse_prefetch
-# Transient failures and jobs whose push has not arrived: retry n waits about base * 2**n seconds
-# (Treeherder: base 10 s, 10 retries, about 2.8 h in all), then the message is dead-lettered.
+# Transient failures and jobs whose push has not arrived: retry n waits about base * 2**n seconds, at
+# most 25 minutes (workers/tasks.py: RETRY_MAX_COUNTDOWN), then the message is dead-lettered. The
+# defaults (base 10 s, 13 retries) wait about 2.8 h in all, as Treeherder (10 s, 10 uncapped retries).
 INGEST_MAX_RETRIES = INGEST.max_retries
 INGEST_RETRY_BASE_SECONDS = INGEST.retry_base_seconds
 INGEST_FETCH_THREADS = INGEST.fetch_threads
