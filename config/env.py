@@ -155,9 +155,22 @@ class IngestConfig:
     definition_cache_ttl: int
     repository_cache_seconds: float
     pulse_prefetch: int
+    task_soft_time_limit: float
+    task_time_limit: float
 
 
 def load_ingest() -> IngestConfig:
+    config = _load_ingest()
+    if not 0 < config.task_soft_time_limit < config.task_time_limit:
+        raise ImproperlyConfigured(
+            f"INGEST_TASK_SOFT_TIME_LIMIT ({config.task_soft_time_limit:g}) must be positive and below "
+            f"INGEST_TASK_TIME_LIMIT ({config.task_time_limit:g}): the soft limit lets a batch re-enqueue itself "
+            "before the hard one kills it."
+        )
+    return config
+
+
+def _load_ingest() -> IngestConfig:
     return IngestConfig(
         # Treeherder's PROJECTS_TO_INGEST: when set, tasks of other projects are dropped.
         projects_to_ingest=_env.list("PROJECTS_TO_INGEST", default=[]),
@@ -171,6 +184,11 @@ def load_ingest() -> IngestConfig:
         definition_cache_ttl=_env.int("INGEST_DEFINITION_CACHE_TTL", default=3600),
         repository_cache_seconds=_env.float("INGEST_REPOSITORY_CACHE_SECONDS", default=30.0),
         pulse_prefetch=_env.int("PULSE_PREFETCH", default=1000),
+        # Per ingestion task (a batch): the soft limit re-enqueues the batch, the hard one kills the
+        # pool process (the broker then redelivers it). The hard limit plus the longest retry wait
+        # (25 min) must stay under RabbitMQ's consumer_timeout (30 min).
+        task_soft_time_limit=_env.float("INGEST_TASK_SOFT_TIME_LIMIT", default=240.0),
+        task_time_limit=_env.float("INGEST_TASK_TIME_LIMIT", default=300.0),
     )
 
 

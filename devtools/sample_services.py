@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -123,8 +124,10 @@ class SampleServer(ThreadingHTTPServer):
         self.data = data or SampleData()
         self.requests = 0
         self._lock = threading.Lock()
-        # Test hooks: answer 5xx for the next N requests of a path prefix ("the service is down").
+        # Test hooks: answer 5xx for the next N requests of a path prefix ("the service is down");
+        # answer requests of a path prefix only after that many seconds ("the service is slow").
         self.failures: dict[str, int] = {}
+        self.stalls: dict[str, float] = {}
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client closing its keep-alive connection is routine, not a server error.
@@ -140,6 +143,9 @@ class SampleServer(ThreadingHTTPServer):
             self.requests += 1
 
     def answer(self, path: str, query: dict[str, list[str]]) -> Any:
+        stall = max((seconds for prefix, seconds in list(self.stalls.items()) if path.startswith(prefix)), default=0)
+        if stall:
+            time.sleep(stall)
         with self._lock:
             for prefix, remaining in list(self.failures.items()):
                 if path.startswith(prefix) and remaining > 0:

@@ -15,6 +15,8 @@ PULSE_PREFETCH = INGEST.pulse_prefetch
 # defaults (base 10 s, 13 retries) wait about 2.8 h in all, as Treeherder (10 s, 10 uncapped retries).
 INGEST_MAX_RETRIES = INGEST.max_retries
 INGEST_RETRY_BASE_SECONDS = INGEST.retry_base_seconds
+INGEST_TASK_SOFT_TIME_LIMIT = INGEST.task_soft_time_limit
+INGEST_TASK_TIME_LIMIT = INGEST.task_time_limit
 INGEST_FETCH_THREADS = INGEST.fetch_threads
 INGEST_DEFINITION_LRU_SIZE = INGEST.definition_lru_size
 INGEST_DEFINITION_CACHE_TTL = INGEST.definition_cache_ttl
