@@ -4,12 +4,15 @@ its durable queue `queue/<user>/<name>` bound to the real exchanges."""
 from __future__ import annotations
 
 import os
+import threading
+import time
 import uuid
 from typing import Any
 
 import pytest
 from kombu import Connection
 
+from tests.support.workers import queue_has_consumer, wait_for
 from workers.pulse.listener import TASKS, PulseListener, queue_name
 from workers.pulse.replay import PulsePublisher, sample_task_messages
 
@@ -61,3 +64,23 @@ def test_messages_are_acked_only_after_the_enqueue(pulse: Any) -> None:
         (m["exchange"], m["routing_key"], m["body"]) for m in sample_task_messages()[:3]
     ]
     assert {m["root_url"] for m in handed} == {"https://tc.example"}
+
+
+def test_an_idle_listener_keeps_its_connection(pulse: Any) -> None:
+    """With a 2 s heartbeat RabbitMQ drops a client that stays silent for two intervals; the
+    listener sends its heartbeats while idle, so it is still connected (no reconnect) afterwards."""
+    url, publisher = pulse
+    batches: list[tuple[str, str, list[dict[str, Any]]]] = []
+    listener = PulseListener(TASKS, pulse_url=url, enqueue=lambda *a: batches.append(a), batch_wait=0.05, heartbeat=2)
+    thread = threading.Thread(target=listener.run, kwargs={"max_messages": 1}, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: queue_has_consumer(url, queue_name(TASKS)), timeout=30, what="the listener to consume")
+        time.sleep(9)  # idle for more than four heartbeat intervals
+        publisher.send(sample_task_messages()[:1])
+        thread.join(timeout=60)
+    finally:
+        listener.stop_event.set()
+        thread.join(timeout=10)
+    assert len(batches) == 1
+    assert listener.reconnects == 0
