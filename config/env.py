@@ -157,6 +157,7 @@ class IngestConfig:
     pulse_prefetch: int
     task_soft_time_limit: float
     task_time_limit: float
+    refdata_lru_size: int
 
 
 def load_ingest() -> IngestConfig:
@@ -189,6 +190,7 @@ def _load_ingest() -> IngestConfig:
         # (25 min) must stay under RabbitMQ's consumer_timeout (30 min).
         task_soft_time_limit=_env.float("INGEST_TASK_SOFT_TIME_LIMIT", default=240.0),
         task_time_limit=_env.float("INGEST_TASK_TIME_LIMIT", default=300.0),
+        refdata_lru_size=_env.int("INGEST_REFDATA_LRU_SIZE", default=100_000),
     )
 
 

@@ -20,6 +20,8 @@ INGEST_TASK_TIME_LIMIT = INGEST.task_time_limit
 INGEST_FETCH_THREADS = INGEST.fetch_threads
 INGEST_DEFINITION_LRU_SIZE = INGEST.definition_lru_size
 INGEST_DEFINITION_CACHE_TTL = INGEST.definition_cache_ttl
+# Reference-data ids kept in each worker process (an LRU; a tenth of it is preloaded per table).
+INGEST_REFDATA_LRU_SIZE = INGEST.refdata_lru_size
 INGEST_REPOSITORY_CACHE_SECONDS = INGEST.repository_cache_seconds
 METRICS_REDIS_URL = CONFIG.redis_url
 
