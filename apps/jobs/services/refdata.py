@@ -13,6 +13,10 @@ batch of jobs needs no refdata query.
   (ephemeral, tens of thousands a day, so old ones are of no use).
 * If a cached id ever points at a deleted row (data cycling), the job insert fails its foreign key,
   the store clears this cache and tries again (`refdata_cache_clear`).
+* Key values are normalised (`refdata_value`) before the upsert and every lookup: cut to the
+  column's length and stripped of trailing whitespace. The database's collation, utf8mb4_bin, is
+  PAD SPACE in MariaDB ('foo ' = 'foo'), so a name with trailing spaces would collide with the row
+  without them: INSERT IGNORE would drop it and the read-back would not find it.
 """
 
 from __future__ import annotations
@@ -93,6 +97,16 @@ def _cache_put(items: Iterable[tuple[CacheKey, int]], preloaded: Iterable[str] =
         _preloaded.update(preloaded)
 
 
+def refdata_value(value: Any, length: int) -> str:
+    """A reference-data key value as stored: at most `length` characters, no trailing whitespace."""
+    return str(value or "")[:length].rstrip()
+
+
+def _stored_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    # A row stored before values were normalised may still end in spaces; it is the same row.
+    return tuple(value.rstrip() if isinstance(value, str) else value for value in row[1:])
+
+
 @dataclass
 class _Learned:
     """Ids read or created in the current transaction, published to the cache once it commits."""
@@ -121,7 +135,7 @@ def _ensure(
         # The newest rows first: the ones current tasks use. Oldest first into the LRU, so that the
         # newest are the last to be evicted.
         rows = list(model._default_manager.order_by("-id").values_list("id", *fields)[: _preload_limit()])
-        preloaded = {tuple(row[1:]): row[0] for row in reversed(rows)}
+        preloaded = {_stored_key(row): row[0] for row in reversed(rows)}
         learned.ids.update({(label, key): pk for key, pk in preloaded.items()})
         still = []
         for key in missing:
@@ -139,7 +153,7 @@ def _ensure(
     )
     condition = functools.reduce(operator.or_, (models.Q(**dict(zip(fields, key, strict=True))) for key in missing))
     for row in model._default_manager.filter(condition).values_list("id", *fields):
-        key = tuple(row[1:])
+        key = _stored_key(row)
         result[key] = row[0]
         learned.ids[(label, key)] = row[0]
     absent = [key for key in missing if key not in result]
@@ -174,24 +188,36 @@ class RefIds:
     product_id: int
     signature_id: int
     option_collection_hash: str
+    # The values stored, for the job's live event.
+    platform: str
+    job_type_symbol: str
+    job_group_symbol: str
 
 
 def _platform(data: dict[str, Any]) -> tuple[str, str, str]:
-    return (data.get("os_name", "")[:25], data.get("platform", "")[:100], data.get("architecture", "")[:25])
+    return (
+        refdata_value(data.get("os_name"), 25),
+        refdata_value(data.get("platform"), 100),
+        refdata_value(data.get("architecture"), 25),
+    )
 
 
 def refdata_ids_for_jobs(*, jobs: Sequence[tuple[str, dict[str, Any]]]) -> list[RefIds]:
     """Reference-data ids for each (repository name, internal job dict), creating what is missing."""
     prepared: list[dict[str, Any]] = []
     for repository, job in jobs:
-        options = tuple(sorted(job["option_collection"]))
+        options = tuple(sorted({name for name in (refdata_value(o, 100) for o in job["option_collection"]) if name}))
         option_hash = OptionCollection.calculate_hash(options)
         build = _platform(job["build_platform"])
         machine_platform = _platform(job["machine_platform"])
-        job_type = (job["name"][:140], (job["job_symbol"] or "?")[:25])
-        job_group = ((job["group_name"] or "unknown")[:255], (job["group_symbol"] or "?")[:25])
+        job_type = (refdata_value(job["name"], 140), refdata_value(job["job_symbol"], 25) or "?")
+        job_group = (
+            refdata_value(job["group_name"], 255) or "unknown",
+            refdata_value(job["group_symbol"], 25) or "?",
+        )
+        build_system_type = refdata_value(job["build_system_type"], 25)
         signature = ReferenceDataSignatures.calculate_signature(
-            build_system_type=job["build_system_type"],
+            build_system_type=build_system_type,
             repository=repository,
             build_platform=build,
             machine_platform=machine_platform,
@@ -206,11 +232,11 @@ def refdata_ids_for_jobs(*, jobs: Sequence[tuple[str, dict[str, Any]]]) -> list[
                 "option_hash": option_hash,
                 "build": build,
                 "machine_platform": machine_platform,
-                "machine": ((job["machine"] or "unknown")[:100],),
+                "machine": (refdata_value(job["machine"], 100) or "unknown",),
                 "job_type": job_type,
                 "job_group": job_group,
-                "product": ((job["product_name"] or "unknown")[:100],),
-                "signature": (signature, signature, job["build_system_type"][:25], repository),
+                "product": (refdata_value(job["product_name"], 100) or "unknown",),
+                "signature": (signature, signature, build_system_type, repository),
                 "signature_extra": {
                     "build_os_name": build[0],
                     "build_platform": build[1],
@@ -256,6 +282,9 @@ def refdata_ids_for_jobs(*, jobs: Sequence[tuple[str, dict[str, Any]]]) -> list[
             product_id=product_ids[p["product"]],
             signature_id=signature_ids[p["signature"]],
             option_collection_hash=p["option_hash"],
+            platform=p["machine_platform"][1],
+            job_type_symbol=p["job_type"][1],
+            job_group_symbol=p["job_group"][1],
         )
         for p in prepared
     ]

@@ -232,7 +232,9 @@ def _store_once(jobs: list[PreparedJob]) -> StoreResult:
         ],
         ignore=True,
     )
+    refs = {row["guid"]: ref for row, ref in zip(rows, ids, strict=True)}
     for job, row, job_id, changed, classification in touched:
+        ref = refs[row["guid"]]
         result.events.append(
             JobChanged(
                 job_id=job_id,
@@ -244,9 +246,9 @@ def _store_once(jobs: list[PreparedJob]) -> StoreResult:
                 result=row["result"],
                 tier=row["tier"],
                 failure_classification_id=classification,
-                platform=job.data["machine_platform"].get("platform", ""),
-                job_type_symbol=job.data["job_symbol"] or "?",
-                job_group_symbol=job.data["group_symbol"] or "?",
+                platform=ref.platform,
+                job_type_symbol=ref.job_type_symbol,
+                job_group_symbol=ref.job_group_symbol,
                 changed=changed,
             )
         )
