@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from apps.core.dates import iso8601_utc
 from apps.core.http import http_get_json
 from apps.pushes.services.store import MAX_COMMITS, CommitData, PushData
 from apps.repositories.models import Repository, RepositoryBranch
@@ -50,14 +51,6 @@ class PushRejected(Exception):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
-
-
-def _parse_time(value: str) -> datetime.datetime:
-    parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.UTC)
-    # Whole seconds, as Treeherder's to_timestamp.
-    return datetime.datetime.fromtimestamp(int(parsed.timestamp()), tz=datetime.UTC)
 
 
 def _valid(value: Any, pattern: re.Pattern[str], what: str) -> str:
@@ -185,7 +178,7 @@ def _api_commits_to_push(commits: list[dict[str, Any]], branch: str = "") -> Pus
     return PushData(
         revision=head["sha"],
         author=head["commit"]["author"]["email"],
-        time=_parse_time(head["commit"]["committer"]["date"]),
+        time=iso8601_utc(head["commit"]["committer"]["date"]),
         commits=tuple(
             CommitData(
                 revision=c["sha"],
@@ -213,7 +206,7 @@ def github_push_load(body: dict[str, Any]) -> tuple[Repository, PushData]:
         return repository, PushData(
             revision=last["id"],
             author=last["author"]["email"],
-            time=_parse_time(last["timestamp"]),
+            time=iso8601_utc(last["timestamp"]),
             commits=tuple(
                 CommitData(
                     revision=c["id"], author=f"{c['author']['name']} <{c['author']['email']}>", comments=c["message"]
