@@ -72,8 +72,14 @@ def retry_countdown(attempt: int) -> float:
     return min(RETRY_MAX_COUNTDOWN, base * random.uniform(0.9, 1.1))  # noqa: S311 - jitter, not security
 
 
+# Enqueue with no time limits in the message. Celery (5.7) copies the sending process's limits of a
+# task it has registered into the message, where they override the worker's: a listener or a
+# manage.py command would impose its own INGEST_TASK_* on the workers. Without them the worker's apply.
+NO_TIME_LIMITS_IN_MESSAGE: dict[str, Any] = {"time_limit": None, "soft_time_limit": None}
+
+
 def _enqueue(task: Any, messages: list[dict[str, Any]], attempt: int, countdown: float) -> None:
-    task.apply_async(args=[messages], kwargs={"attempt": attempt}, countdown=countdown)
+    task.apply_async(args=[messages], kwargs={"attempt": attempt}, countdown=countdown, **NO_TIME_LIMITS_IN_MESSAGE)
 
 
 def _dead_letter(task: Any, kind: str, messages: list[dict[str, Any]], attempt: int, reason: str, detail: str) -> None:

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from kombu import Connection
 
-from tests.support.workers import queue_has_consumer, wait_for
+from config.celery import app as celery_app
+from tests.support.workers import purge_queues, queue_has_consumer, wait_for
 from workers.pulse.listener import TASKS, PulseListener, queue_name
 from workers.pulse.replay import PulsePublisher, sample_task_messages
 
@@ -84,3 +85,22 @@ def test_an_idle_listener_keeps_its_connection(pulse: Any) -> None:
         thread.join(timeout=10)
     assert len(batches) == 1
     assert listener.reconnects == 0
+
+
+def test_batches_carry_no_time_limits_so_the_workers_own_apply(pulse: Any) -> None:
+    """Celery copies the sender's limits of a task it knows into the message, where they would
+    override the worker's INGEST_TASK_* settings; the listener sends none."""
+    url, publisher = pulse
+    broker = os.environ["CELERY_BROKER_URL"]
+    assert celery_app.tasks["ingest.store_pulse_tasks"].soft_time_limit  # known here, with limits
+    purge_queues(broker)
+    publisher.send(sample_task_messages()[:2])
+
+    PulseListener(TASKS, pulse_url=url, batch_wait=0.2).run(max_messages=2)
+
+    with Connection(broker) as conn:
+        message = conn.channel().basic_get("store_pulse_tasks", no_ack=True)
+    purge_queues(broker)
+    assert message is not None
+    assert message.headers["task"] == "ingest.store_pulse_tasks"
+    assert message.headers["timelimit"] == [None, None]

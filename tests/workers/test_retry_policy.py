@@ -31,9 +31,10 @@ class RecordingTask:
     def request(self) -> SimpleNamespace:
         return SimpleNamespace(delivery_info={"redelivered": self.redelivered})
 
-    def apply_async(self, *, args: list[Any], kwargs: dict[str, Any], countdown: float) -> None:
+    def apply_async(self, *, args: list[Any], kwargs: dict[str, Any], countdown: float, **options: Any) -> None:
         if self.broker_down:
             raise ConnectionError("broker unavailable")
+        assert options == {"time_limit": None, "soft_time_limit": None}  # the worker's limits apply
         self.calls.append({"messages": args[0], "attempt": kwargs["attempt"], "countdown": countdown})
 
 

@@ -19,7 +19,7 @@ from config.celery import app as celery_app
 from devtools.sample_services import SampleServer
 from tests.support.workers import celery_worker_args, run_process, wait_for
 from workers.pulse.replay import sample_push_messages, sample_task_messages
-from workers.tasks import STORE_TASKS, TASKS_QUEUE
+from workers.tasks import NO_TIME_LIMITS_IN_MESSAGE, STORE_TASKS, TASKS_QUEUE
 
 pytestmark = [pytest.mark.slow]
 
@@ -40,7 +40,8 @@ def _message(task_id: str, root_url: str) -> dict[str, Any]:
 
 
 def _enqueue(messages: list[dict[str, Any]]) -> None:
-    celery_app.send_task(STORE_TASKS, args=[messages], queue=TASKS_QUEUE)
+    # As the listener sends them: the worker's limits apply, not this process's.
+    celery_app.send_task(STORE_TASKS, args=[messages], queue=TASKS_QUEUE, **NO_TIME_LIMITS_IN_MESSAGE)
 
 
 def test_a_batch_past_its_soft_time_limit_is_retried(

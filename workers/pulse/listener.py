@@ -29,7 +29,7 @@ from django.conf import settings
 from kombu import Connection, Consumer, Exchange, Message, Queue, binding
 from kombu import exceptions as kombu_exceptions
 
-from workers.tasks import PUSHES_QUEUE, STORE_PUSHES, STORE_TASKS, TASKS_QUEUE
+from workers.tasks import NO_TIME_LIMITS_IN_MESSAGE, PUSHES_QUEUE, STORE_PUSHES, STORE_TASKS, TASKS_QUEUE
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class PulseListener:
 
     @staticmethod
     def _celery_enqueue(task: str, queue: str, messages: list[dict[str, Any]]) -> None:
-        celery_app.send_task(task, args=[messages], queue=queue)
+        celery_app.send_task(task, args=[messages], queue=queue, **NO_TIME_LIMITS_IN_MESSAGE)
 
     def _on_message(self, body: Any, message: Message) -> None:
         self.buffer.append((body, message))
