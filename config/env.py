@@ -155,21 +155,42 @@ class IngestConfig:
     definition_cache_ttl: int
     repository_cache_seconds: float
     pulse_prefetch: int
+    task_soft_time_limit: float
+    task_time_limit: float
+    refdata_lru_size: int
 
 
 def load_ingest() -> IngestConfig:
+    config = _load_ingest()
+    if not 0 < config.task_soft_time_limit < config.task_time_limit:
+        raise ImproperlyConfigured(
+            f"INGEST_TASK_SOFT_TIME_LIMIT ({config.task_soft_time_limit:g}) must be positive and below "
+            f"INGEST_TASK_TIME_LIMIT ({config.task_time_limit:g}): the soft limit lets a batch re-enqueue itself "
+            "before the hard one kills it."
+        )
+    return config
+
+
+def _load_ingest() -> IngestConfig:
     return IngestConfig(
         # Treeherder's PROJECTS_TO_INGEST: when set, tasks of other projects are dropped.
         projects_to_ingest=_env.list("PROJECTS_TO_INGEST", default=[]),
         batch_size=_env.int("INGEST_BATCH_SIZE", default=200),
         batch_wait=_env.float("INGEST_BATCH_WAIT", default=0.1),
-        max_retries=_env.int("INGEST_MAX_RETRIES", default=10),
+        # With the default base, 13 retries wait about 2.8 h in all (each wait at most 25 min).
+        max_retries=_env.int("INGEST_MAX_RETRIES", default=13),
         retry_base_seconds=_env.float("INGEST_RETRY_BASE_SECONDS", default=10.0),
         fetch_threads=_env.int("INGEST_FETCH_THREADS", default=16),
         definition_lru_size=_env.int("INGEST_DEFINITION_LRU_SIZE", default=20000),
         definition_cache_ttl=_env.int("INGEST_DEFINITION_CACHE_TTL", default=3600),
         repository_cache_seconds=_env.float("INGEST_REPOSITORY_CACHE_SECONDS", default=30.0),
         pulse_prefetch=_env.int("PULSE_PREFETCH", default=1000),
+        # Per ingestion task (a batch): the soft limit re-enqueues the batch, the hard one kills the
+        # pool process (the broker then redelivers it). The hard limit plus the longest retry wait
+        # (25 min) must stay under RabbitMQ's consumer_timeout (30 min).
+        task_soft_time_limit=_env.float("INGEST_TASK_SOFT_TIME_LIMIT", default=240.0),
+        task_time_limit=_env.float("INGEST_TASK_TIME_LIMIT", default=300.0),
+        refdata_lru_size=_env.int("INGEST_REFDATA_LRU_SIZE", default=100_000),
     )
 
 

@@ -13,23 +13,22 @@ makes real HTTP requests through its real client. Paths served:
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
+from apps.jobs.services.taskcluster import route_origins
 from devtools import synthetic
+from devtools.samples import sample_read
 
 logger = logging.getLogger(__name__)
-
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_data" / "pulse_consumer"
 
 TASK = re.compile(r"^/api/queue/v1/task/([A-Za-z0-9_-]{22})$")
 ARTIFACTS = re.compile(r"^/api/queue/v1/task/([A-Za-z0-9_-]{22})/runs/(\d+)/artifacts$")
@@ -38,28 +37,23 @@ COMPARE = re.compile(r"^/repos/([^/]+)/([^/]+)/compare/([0-9a-f]{40})\.\.\.([0-9
 PR_COMMITS = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)/commits$")
 
 
-def _read(name: str) -> Any:
-    return json.loads((SAMPLES / f"{name}.json").read_text())
-
-
 class SampleData:
     """Everything the server answers from, loaded once."""
 
     def __init__(self) -> None:
-        self.tasks: dict[str, Any] = _read("taskcluster_tasks")
-        self.hg_pushlog: dict[str, Any] = _read("hg_push_commits")
+        self.tasks: dict[str, Any] = sample_read("taskcluster_tasks")
+        self.hg_pushlog: dict[str, Any] = sample_read("hg_push_commits")
         self.compare = {
             (c["url"].split("/repos/")[1].split("/compare/")[0], c["url"].rsplit("/", 1)[1]): c
-            for c in _read("github_push_compare")
+            for c in sample_read("github_push_compare")
         }
-        self.pr_commits: list[Any] = _read("github_pr_commits")
+        self.pr_commits: list[Any] = sample_read("github_pr_commits")
         # Push ids named in the sample tasks' routes -> (project, revision), for made-up pushlogs.
         self.route_pushes: dict[int, tuple[str, str]] = {}
         for task in self.tasks.values():
-            for route in task.get("routes", []):
-                parts = route.split(".")
-                if parts[0] == "tc-treeherder" and len(parts) >= 5 and parts[4].isdigit():
-                    self.route_pushes[int(parts[4])] = (parts[2], parts[3])
+            for origin in route_origins(task.get("routes", [])):
+                if "id" in origin:
+                    self.route_pushes[origin["id"]] = (origin["project"], origin["revision"])
 
 
 def sample_route_pushlog(push_id: int, project: str, revision: str) -> dict[str, Any]:
@@ -123,8 +117,10 @@ class SampleServer(ThreadingHTTPServer):
         self.data = data or SampleData()
         self.requests = 0
         self._lock = threading.Lock()
-        # Test hooks: answer 5xx for the next N requests of a path prefix ("the service is down").
+        # Test hooks: answer 5xx for the next N requests of a path prefix ("the service is down");
+        # answer requests of a path prefix only after that many seconds ("the service is slow").
         self.failures: dict[str, int] = {}
+        self.stalls: dict[str, float] = {}
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client closing its keep-alive connection is routine, not a server error.
@@ -140,6 +136,9 @@ class SampleServer(ThreadingHTTPServer):
             self.requests += 1
 
     def answer(self, path: str, query: dict[str, list[str]]) -> Any:
+        stall = max((seconds for prefix, seconds in list(self.stalls.items()) if path.startswith(prefix)), default=0)
+        if stall:
+            time.sleep(stall)
         with self._lock:
             for prefix, remaining in list(self.failures.items()):
                 if path.startswith(prefix) and remaining > 0:

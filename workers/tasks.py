@@ -5,9 +5,26 @@
 
 Retry policy: invalid input is never retried (the services reject it, logged and counted). A message
 whose push is not stored yet, a fetch that failed transiently, or a database that is unavailable is
-re-enqueued (only those messages) after `INGEST_RETRY_BASE_SECONDS * 2**attempt` (jittered, at most an
-hour), up to INGEST_MAX_RETRIES times; then it is dead-lettered (apps.ingestion). An unexpected error
-in a batch re-runs its messages one by one so that only the culprit is dead-lettered.
+re-enqueued (only those messages) after `INGEST_RETRY_BASE_SECONDS * 2**attempt` (jittered, at most
+RETRY_MAX_COUNTDOWN, 25 min), up to INGEST_MAX_RETRIES times; then it is dead-lettered (apps.ingestion).
+An unexpected error in a batch re-runs its messages one by one so that only the culprit is dead-lettered.
+
+Time limits and lost deliveries (ingestion is idempotent, so running a message twice is harmless;
+losing one is not):
+
+* A batch that hits the soft time limit (INGEST_TASK_SOFT_TIME_LIMIT) stops there; the whole batch
+  is re-enqueued, in two halves, as the next attempt (with its backoff).
+* The hard limit (INGEST_TASK_TIME_LIMIT) kills the pool process; with CELERY_TASK_ACKS_ON_TIMEOUT off
+  the broker requeues the delivery, as it does for a worker that dies (reject_on_worker_lost).
+* A delivery marked `redelivered` was delivered before and never acked: a killed or lost worker,
+  maybe killed by this very batch. It is not run again as it is: it too is re-enqueued in halves as
+  the next attempt.
+  Halving isolates a message that keeps timing out or killing workers (the rest of its batch goes
+  on), and the attempt counter bounds it: like any retry it is dead-lettered when the attempts run
+  out, so no message loops for ever.
+* Anything that still escapes the task is rejected with requeue (so it comes back `redelivered`),
+  never acked away.
+* Dead-lettering itself can fail (the database is down): the messages are then re-enqueued for later.
 """
 
 from __future__ import annotations
@@ -23,6 +40,7 @@ from apps.ingestion.services import dead_letters_store
 from apps.jobs.services.ingest import pulse_tasks_ingest
 from apps.pushes.services import pulse_push_ingest
 from celery import shared_task
+from celery.exceptions import Reject, SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, close_old_connections, connection
 
@@ -38,15 +56,46 @@ TASK_OPTIONS: dict[str, Any] = {
     "bind": True,
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "soft_time_limit": 240,
-    "time_limit": 300,
+    "soft_time_limit": settings.INGEST_TASK_SOFT_TIME_LIMIT,
+    "time_limit": settings.INGEST_TASK_TIME_LIMIT,
     "ignore_result": True,
 }
+# A task enqueued with a countdown sits unacked in a worker until it is due, and RabbitMQ closes the
+# channel of a consumer that holds a delivery unacked past its consumer_timeout (30 min by default
+# since RabbitMQ 3.8.15), redelivering everything the worker had prefetched. So no wait is longer
+# than 25 min: with the task's hard time limit (5 min by default) it stays under 30.
+RETRY_MAX_COUNTDOWN = 25 * 60.0
 
 
 def retry_countdown(attempt: int) -> float:
-    base = float(settings.INGEST_RETRY_BASE_SECONDS) * (2**attempt)
-    return min(3600.0, base * random.uniform(0.9, 1.1))  # noqa: S311 - jitter, not security
+    base = float(settings.INGEST_RETRY_BASE_SECONDS) * (2 ** min(attempt, 32))
+    return min(RETRY_MAX_COUNTDOWN, base * random.uniform(0.9, 1.1))  # noqa: S311 - jitter, not security
+
+
+# Enqueue with no time limits in the message. Celery (5.7) copies the sending process's limits of a
+# task it has registered into the message, where they override the worker's: a listener or a
+# manage.py command would impose its own INGEST_TASK_* on the workers. Without them the worker's apply.
+NO_TIME_LIMITS_IN_MESSAGE: dict[str, Any] = {"time_limit": None, "soft_time_limit": None}
+
+
+def _enqueue(task: Any, messages: list[dict[str, Any]], attempt: int, countdown: float) -> None:
+    task.apply_async(args=[messages], kwargs={"attempt": attempt}, countdown=countdown, **NO_TIME_LIMITS_IN_MESSAGE)
+
+
+def _dead_letter(task: Any, kind: str, messages: list[dict[str, Any]], attempt: int, reason: str, detail: str) -> None:
+    try:
+        dead_letters_store(kind=kind, reason=reason, detail=detail, messages=messages, attempts=attempt + 1)
+    except SoftTimeLimitExceeded:
+        raise  # the whole batch is re-enqueued (_run_task)
+    except Exception as exc:  # noqa: BLE001 - whatever failed, the messages must not be lost
+        # Typically the dead-letter table is in the database that is failing: keep the messages in
+        # the broker instead, and try again later.
+        if isinstance(exc, DatabaseError):
+            connection.close()
+        logger.error(
+            "cannot dead-letter %d %s message(s) (%s: %s); retrying later", len(messages), kind, type(exc).__name__, exc
+        )
+        _enqueue(task, messages, attempt, RETRY_MAX_COUNTDOWN)
 
 
 def _retry_or_dead_letter(
@@ -57,16 +106,16 @@ def _retry_or_dead_letter(
     if attempt < settings.INGEST_MAX_RETRIES:
         countdown = retry_countdown(attempt)
         logger.info("%d %s message(s) %s; retry %d in %.1f s", len(messages), kind, reason, attempt + 1, countdown)
-        task.apply_async(args=[messages], kwargs={"attempt": attempt + 1}, countdown=countdown)
+        _enqueue(task, messages, attempt + 1, countdown)
     else:
-        try:
-            dead_letters_store(kind=kind, reason=reason, detail=detail, messages=messages, attempts=attempt + 1)
-        except DatabaseError as exc:
-            # The dead-letter table is in the database that is failing: keep the messages in the
-            # broker instead, and try again in an hour, rather than lose them.
-            connection.close()
-            logger.error("cannot dead-letter %d %s message(s) (%s); retrying in an hour", len(messages), kind, exc)
-            task.apply_async(args=[messages], kwargs={"attempt": attempt}, countdown=3600)
+        _dead_letter(task, kind, messages, attempt, reason, detail)
+
+
+def _retry_halves(task: Any, kind: str, messages: list[dict[str, Any]], attempt: int, reason: str, detail: str) -> None:
+    """Re-enqueue a batch that did not complete as two tasks (the next attempt), or dead-letter it."""
+    middle = (len(messages) + 1) // 2
+    for part in (messages[:middle], messages[middle:]):
+        _retry_or_dead_letter(task, kind, part, attempt, reason, detail)
 
 
 def _run_batch(
@@ -80,6 +129,8 @@ def _run_batch(
     counters = Counters()
     try:
         process(messages, counters)
+    except SoftTimeLimitExceeded:
+        raise  # the whole batch is re-enqueued by _run_task: no time left to go on here
     except TRANSIENT_DB_ERRORS as exc:
         # The database is unavailable (or a write raced): the connection may be dead; drop it.
         connection.close()
@@ -96,13 +147,43 @@ def _run_batch(
         else:
             logger.exception("%s message failed", kind)
             counters.incr("pulse_batch_errors", kind=kind)
-            dead_letters_store(
-                kind=kind,
-                reason="error",
-                detail=f"{type(exc).__name__}: {exc}",
-                messages=messages,
-                attempts=attempt + 1,
+            _dead_letter(task, kind, messages, attempt, "error", f"{type(exc).__name__}: {exc}")
+    finally:
+        counters.flush()
+
+
+def _run_task(
+    task: Any,
+    kind: str,
+    messages: list[dict[str, Any]],
+    attempt: int,
+    process: Callable[[list[dict[str, Any]], Counters], None],
+) -> None:
+    """One delivery of a batch, under the time limits and delivery rules of the module docstring."""
+    counters = Counters()
+    try:
+        if (task.request.delivery_info or {}).get("redelivered"):
+            counters.incr("pulse_batch_redelivered", kind=kind)
+            logger.warning(
+                "%s batch of %d (attempt %d) was delivered before and not acked (a lost worker, or one killed "
+                "at the hard time limit); re-enqueueing it in halves",
+                kind,
+                len(messages),
+                attempt,
             )
+            _retry_halves(task, kind, messages, attempt, "redelivered", "redelivered: lost worker or hard time limit")
+            return
+        try:
+            _run_batch(task, kind, messages, attempt, process)
+        except SoftTimeLimitExceeded:
+            counters.incr("pulse_batch_timeouts", kind=kind)
+            logger.warning("%s batch of %d hit its soft time limit; re-enqueueing it in halves", kind, len(messages))
+            _retry_halves(task, kind, messages, attempt, "timeout", "the batch hit its soft time limit")
+    except Exception as exc:
+        # Nothing is meant to get here; if something does, the broker keeps the delivery (it comes
+        # back `redelivered`, and is then bounded by the attempts like any retry).
+        logger.exception("%s batch of %d failed unexpectedly; requeueing it", kind, len(messages))
+        raise Reject(exc, requeue=True) from exc
     finally:
         counters.flush()
 
@@ -118,7 +199,7 @@ def store_pulse_tasks(self: Any, messages: list[dict[str, Any]], attempt: int = 
             self, "tasks", result.transient, attempt, "transient", "; ".join(result.transient_errors[:3])
         )
 
-    _run_batch(self, "tasks", messages, attempt, process)
+    _run_task(self, "tasks", messages, attempt, process)
 
 
 @shared_task(name=STORE_PUSHES, **TASK_OPTIONS)
@@ -134,4 +215,4 @@ def store_pulse_pushes(self: Any, messages: list[dict[str, Any]], attempt: int =
                 errors.append(str(exc))
         _retry_or_dead_letter(self, "pushes", retry, attempt, "transient", "; ".join(errors[:3]))
 
-    _run_batch(self, "pushes", messages, attempt, process)
+    _run_task(self, "pushes", messages, attempt, process)

@@ -11,6 +11,8 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from apps.core import checks  # noqa: F401 - registers the system checks
+
         if settings.EMBEDDED:
             logger.warning(
                 "EMBEDDED mode: SQLite file %s, in-memory channel layer, tasks run in-process. "

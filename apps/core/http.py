@@ -4,18 +4,31 @@ Every outbound request of the system goes through `http_get_json`. A URL whose h
 refused before any connection is made: hg push URLs come from Pulse messages, so without the check a
 forged message could make a worker fetch any address. The pool is urllib3's (keep-alive, thread-safe),
 created lazily per process so that forked Celery workers never share sockets.
+
+OUTBOUND_TIMEOUT is the whole budget of a request (connect, headers and body), not only of each read:
+a server that trickles a byte every few seconds would otherwise hold the calling thread for as long
+as it likes. One watchdog thread per process shuts down the socket of a request past its deadline,
+which ends a blocked read at once; the request then fails as OutboundUnavailable (retryable).
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
+import os
+import socket
 import threading
+import time
+from contextlib import suppress
+from http.client import HTTPException
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 import urllib3
 from django.conf import settings
+from urllib3.connection import HTTPConnection, HTTPSConnection
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +100,138 @@ def url_is_allowed(url: str) -> bool:
     )
 
 
+class _Watch:
+    """One request's deadline: past it, its socket (and any it opens later) is shut down."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.expired = False
+        self._done = False
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _shutdown(sock: socket.socket) -> None:
+        # socket.socket's own shutdown, also for an SSLSocket (whose override would unwrap it under
+        # the reading thread): the blocked read sees end-of-stream.
+        with suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def track(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            if self._done or sock is None:
+                return
+            self._sock = sock
+            if self.expired:
+                self._shutdown(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            if self._sock is not None:
+                self._shutdown(self._sock)
+
+    def finish(self) -> None:
+        """The request is over: its connection may go back to the pool, untouched from now on."""
+        with self._lock:
+            self._done = True
+            self._sock = None
+
+
+class _Watchdog:
+    GRANULARITY = 0.05
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._cond = threading.Condition()
+        self._order = itertools.count()
+        threading.Thread(target=self._run, name="outbound-deadlines", daemon=True).start()
+
+    def watch(self, seconds: float) -> _Watch:
+        watch = _Watch(time.monotonic() + seconds)
+        with self._cond:
+            heapq.heappush(self._heap, (watch.deadline, next(self._order), watch))
+            if self._heap[0][2] is watch:  # earlier than what the thread waits for (or it waits for none)
+                self._cond.notify()
+        return watch
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap:
+                    self._cond.wait()
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    # A granularity of 50 ms: one wake-up expires every watch due by then.
+                    self._cond.wait(max(wait, self.GRANULARITY))
+                    continue
+                now = time.monotonic()
+                due = []
+                while self._heap and self._heap[0][0] <= now:
+                    due.append(heapq.heappop(self._heap)[2])
+            for watch in due:
+                watch.expire()
+
+
+_watchdog_lock = threading.Lock()
+_watchdog: _Watchdog | None = None
+_current = threading.local()  # the _Watch of the request this thread is making
+
+
+def _get_watchdog() -> _Watchdog:
+    global _watchdog
+    if _watchdog is None:
+        with _watchdog_lock:
+            if _watchdog is None:
+                _watchdog = _Watchdog()
+    return _watchdog
+
+
+def _forget_watchdog() -> None:
+    global _watchdog
+    _watchdog = None  # its thread does not exist in a forked child
+
+
+os.register_at_fork(after_in_child=_forget_watchdog)
+
+
+class _TrackedConnection:
+    """Tells the current request's watch which socket it uses (a new one, or a pooled one)."""
+
+    sock: socket.socket | None
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        self._track()
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        self._track()
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def _track(self) -> None:
+        watch: _Watch | None = getattr(_current, "watch", None)
+        if watch is not None:
+            watch.track(self.sock)
+
+
+class _HTTPConnection(_TrackedConnection, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_TrackedConnection, HTTPSConnection):
+    pass
+
+
+class _HTTPConnectionPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSConnectionPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
 _pool_lock = threading.Lock()
 _pool: urllib3.PoolManager | None = None
 
@@ -97,7 +242,9 @@ def _get_pool() -> urllib3.PoolManager:
         with _pool_lock:
             if _pool is None:
                 # maxsize covers the concurrent definition fetches of one worker process.
-                _pool = urllib3.PoolManager(num_pools=16, maxsize=32, block=False, retries=False)
+                pool = urllib3.PoolManager(num_pools=16, maxsize=32, block=False, retries=False)
+                pool.pool_classes_by_scheme = {"http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
+                _pool = pool
     return _pool
 
 
@@ -111,21 +258,29 @@ def reset_pool() -> None:
 
 
 def http_get_json(url: str, *, headers: dict[str, str] | None = None) -> Any:
-    """GET a JSON document. Raises an OutboundError subclass on any failure."""
+    """GET a JSON document within OUTBOUND_TIMEOUT in all. Raises an OutboundError subclass on any failure."""
     if not url_is_allowed(url):
         raise OutboundHostNotAllowed(f"host of {url!r} is not in the outbound allow-list", url=url)
+    budget = float(settings.OUTBOUND_TIMEOUT)
+    watch = _get_watchdog().watch(budget)
+    _current.watch = watch
+    try:
+        return _get_json(url, headers, watch, budget)
+    finally:
+        _current.watch = None
+
+
+def _get_json(url: str, headers: dict[str, str] | None, watch: _Watch, budget: float) -> Any:
     max_bytes = int(settings.OUTBOUND_MAX_BYTES)
-    timeout = urllib3.Timeout(connect=min(10.0, settings.OUTBOUND_TIMEOUT), read=settings.OUTBOUND_TIMEOUT)
+    timeout = urllib3.Timeout(connect=min(10.0, budget), read=budget)
     request_headers = {"Accept": "application/json", "User-Agent": "treeherder-live-ingestion"}
     request_headers.update(headers or {})
+    response = None
+    complete = False
     try:
         response = _get_pool().request(
             "GET", url, headers=request_headers, timeout=timeout, preload_content=False, redirect=False
         )
-    except urllib3.exceptions.HTTPError as exc:
-        raise OutboundUnavailable(f"GET {url} failed: {type(exc).__name__}: {exc}", url=url) from exc
-    complete = False
-    try:
         status = response.status
         if status in (404, 410):
             raise OutboundNotFound(f"GET {url}: {status}", url=url, status=status)
@@ -138,20 +293,25 @@ def http_get_json(url: str, *, headers: dict[str, str] | None = None) -> Any:
             raise OutboundTooLarge(f"GET {url}: {length} bytes is over the {max_bytes}-byte cap", url=url)
         chunks: list[bytes] = []
         size = 0
-        try:
-            for chunk in response.stream(64 * 1024):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise OutboundTooLarge(f"GET {url}: body over the {max_bytes}-byte cap", url=url)
-                chunks.append(chunk)
-        except urllib3.exceptions.HTTPError as exc:
-            raise OutboundUnavailable(f"GET {url} failed while reading: {exc}", url=url) from exc
+        for chunk in response.stream(64 * 1024):
+            size += len(chunk)
+            if size > max_bytes:
+                raise OutboundTooLarge(f"GET {url}: body over the {max_bytes}-byte cap", url=url)
+            chunks.append(chunk)
+        if watch.expired:  # the watchdog ended it: what was read may be cut short
+            raise OutboundUnavailable(f"GET {url}: no complete answer within {budget:g} s", url=url)
         complete = True
+    except (urllib3.exceptions.HTTPError, HTTPException, OSError) as exc:
+        if watch.expired:
+            raise OutboundUnavailable(f"GET {url}: no complete answer within {budget:g} s", url=url) from exc
+        raise OutboundUnavailable(f"GET {url} failed: {type(exc).__name__}: {exc}", url=url) from exc
     finally:
-        if not complete:
-            # An unread body must not stay on a pooled connection: the next request would read it.
-            response.close()
-        response.release_conn()
+        watch.finish()  # before the connection goes back to the pool
+        if response is not None:
+            if not complete:
+                # An unread body must not stay on a pooled connection: the next request would read it.
+                response.close()
+            response.release_conn()
     try:
         return orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError as exc:

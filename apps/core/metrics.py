@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 _HASH_KEY = "th:ingest:metrics"
 _local: Counter[str] = Counter()
 _local_lock = threading.Lock()
-_client: redis.Redis | None = None
+_client: tuple[str, redis.Redis] | None = None  # (its URL, the client)
 
 
 def metric_key(name: str, **labels: str) -> str:
@@ -35,9 +35,9 @@ def _redis() -> redis.Redis | None:
     url = getattr(settings, "METRICS_REDIS_URL", "")
     if not url:
         return None
-    if _client is None:
-        _client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-    return _client
+    if _client is None or _client[0] != url:
+        _client = (url, redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2))
+    return _client[1]
 
 
 class Counters:
@@ -77,6 +77,7 @@ def metrics_incr(name: str, amount: int = 1, **labels: str) -> None:
 
 
 def metrics_snapshot() -> dict[str, int]:
+    """Every counter. Raises redis.RedisError while Redis is unavailable."""
     client = _redis()
     if client is None:
         with _local_lock:

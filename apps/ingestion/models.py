@@ -12,7 +12,9 @@ class DeadLetter(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    # missing_push (its push never came), transient (a fetch or the database kept failing), error.
+    # missing_push (its push never came), transient (a fetch or the database kept failing), timeout (its
+    # batch kept hitting the soft time limit), redelivered (it kept killing workers or being lost with
+    # them), error (an unexpected exception).
     reason = models.CharField(max_length=40, db_index=True)
     detail = models.TextField(blank=True, default="")
     # The message as the listener handed it over: {"body", "exchange", "routing_key", "root_url"}.

@@ -32,6 +32,12 @@ CELERY_TASK_ROUTES = {
 
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task killed at its hard time limit is requeued, not acked away (Celery acks it by default; this
+# is the non-deprecated half of task_acks_on_failure_or_timeout=False). A task that fails is not
+# acked either; the ingestion tasks turn their own failures into retries, dead letters or a requeue
+# (workers/tasks.py), so nothing reaches Celery's failure path.
+CELERY_TASK_ACKS_ON_TIMEOUT = False
+CELERY_TASK_ACKS_ON_FAILURE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_SOFT_TIME_LIMIT = 15 * 60
 CELERY_TASK_TIME_LIMIT = 15 * 60 + 30

@@ -10,13 +10,18 @@ INGEST_PROJECTS = INGEST.projects_to_ingest
 INGEST_BATCH_SIZE = INGEST.batch_size
 INGEST_BATCH_WAIT = INGEST.batch_wait
 PULSE_PREFETCH = INGEST.pulse_prefetch
-# Transient failures and jobs whose push has not arrived: retry n waits about base * 2**n seconds
-# (Treeherder: base 10 s, 10 retries, about 2.8 h in all), then the message is dead-lettered.
+# Transient failures and jobs whose push has not arrived: retry n waits about base * 2**n seconds, at
+# most 25 minutes (workers/tasks.py: RETRY_MAX_COUNTDOWN), then the message is dead-lettered. The
+# defaults (base 10 s, 13 retries) wait about 2.8 h in all, as Treeherder (10 s, 10 uncapped retries).
 INGEST_MAX_RETRIES = INGEST.max_retries
 INGEST_RETRY_BASE_SECONDS = INGEST.retry_base_seconds
+INGEST_TASK_SOFT_TIME_LIMIT = INGEST.task_soft_time_limit
+INGEST_TASK_TIME_LIMIT = INGEST.task_time_limit
 INGEST_FETCH_THREADS = INGEST.fetch_threads
 INGEST_DEFINITION_LRU_SIZE = INGEST.definition_lru_size
 INGEST_DEFINITION_CACHE_TTL = INGEST.definition_cache_ttl
+# Reference-data ids kept in each worker process (an LRU; a tenth of it is preloaded per table).
+INGEST_REFDATA_LRU_SIZE = INGEST.refdata_lru_size
 INGEST_REPOSITORY_CACHE_SECONDS = INGEST.repository_cache_seconds
 METRICS_REDIS_URL = CONFIG.redis_url
 

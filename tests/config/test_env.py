@@ -59,3 +59,17 @@ def test_embedded_mode_is_announced_at_start_up(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "EMBEDDED mode" in result.stderr
     assert "not for production" in result.stderr
+
+
+def test_a_soft_time_limit_not_below_the_hard_one_stops_start_up() -> None:
+    result = _load(
+        {
+            "EMBEDDED": "true",
+            "DEBUG": "true",
+            "INGEST_TASK_SOFT_TIME_LIMIT": "300",
+            "INGEST_TASK_TIME_LIMIT": "300",
+        }
+    )
+
+    assert result.returncode != 0
+    assert "INGEST_TASK_SOFT_TIME_LIMIT (300) must be positive and below INGEST_TASK_TIME_LIMIT (300)" in result.stderr

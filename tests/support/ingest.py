@@ -50,7 +50,9 @@ def ingest_settings(settings: Any, sample_services: SampleServer) -> Iterator[An
     clear_ingest_caches()
     reset_pool()
     sample_services.failures.clear()
+    sample_services.stalls.clear()
     yield settings
+    sample_services.stalls.clear()
     clear_ingest_caches()
 
 

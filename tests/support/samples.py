@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
-from pathlib import Path
 from typing import Any
 
-SAMPLES = Path(__file__).resolve().parents[2] / "sample_data" / "pulse_consumer"
+from devtools.samples import sample_read
 
-
-@functools.cache
-def _load(name: str) -> Any:
-    return json.loads((SAMPLES / f"{name}.json").read_text())
+_load = functools.cache(sample_read)
 
 
 def sample(name: str) -> Any:

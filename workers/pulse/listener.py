@@ -29,12 +29,17 @@ from django.conf import settings
 from kombu import Connection, Consumer, Exchange, Message, Queue, binding
 from kombu import exceptions as kombu_exceptions
 
-from workers.tasks import PUSHES_QUEUE, STORE_PUSHES, STORE_TASKS, TASKS_QUEUE
+from workers.tasks import NO_TIME_LIMITS_IN_MESSAGE, PUSHES_QUEUE, STORE_PUSHES, STORE_TASKS, TASKS_QUEUE
 
 logger = logging.getLogger(__name__)
 
 # Broker connection failures, from the Pulse side or from Celery's publish: worth reconnecting for.
 RECOVERABLE = (ConnectionError, OSError, amqp_exceptions.ConnectionError, kombu_exceptions.OperationalError)
+# AMQP heartbeat negotiated with Pulse, in seconds. The loop calls heartbeat_check() about once a
+# second, which sends our heartbeats and notices missing ones from the broker; without it an idle
+# listener sends nothing and RabbitMQ drops it after two missed heartbeats.
+HEARTBEAT_SECONDS = 60
+HEARTBEAT_CHECK_INTERVAL = 1.0
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class PulseListener:
         batch_size: int | None = None,
         batch_wait: float | None = None,
         enqueue: Callable[[str, str, list[dict[str, Any]]], None] | None = None,
+        heartbeat: int = HEARTBEAT_SECONDS,
     ) -> None:
         self.spec = spec
         self.pulse_url = pulse_url or settings.PULSE_URL
@@ -89,10 +95,12 @@ class PulseListener:
         self.stop_event = threading.Event()
         self.buffer: list[tuple[Any, Message]] = []
         self.enqueued_messages = 0
+        self.heartbeat = heartbeat
+        self.reconnects = 0
 
     @staticmethod
     def _celery_enqueue(task: str, queue: str, messages: list[dict[str, Any]]) -> None:
-        celery_app.send_task(task, args=[messages], queue=queue)
+        celery_app.send_task(task, args=[messages], queue=queue, **NO_TIME_LIMITS_IN_MESSAGE)
 
     def _on_message(self, body: Any, message: Message) -> None:
         self.buffer.append((body, message))
@@ -156,11 +164,12 @@ class PulseListener:
                     "listener %s lost a connection (%s: %s); reconnecting", self.spec.name, type(exc).__name__, exc
                 )
                 self.buffer = []
+                self.reconnects += 1
                 metrics_incr("pulse_listener_reconnects", listener=self.spec.name)
                 self.stop_event.wait(2)
 
     def _consume(self, *, max_messages: int | None) -> None:
-        with Connection(self.pulse_url, heartbeat=60) as connection:
+        with Connection(self.pulse_url, heartbeat=self.heartbeat) as connection:
             connection.ensure_connection(max_retries=30, interval_start=1, interval_step=1, interval_max=5)
             queue = self._bind_queue(connection)
             logger.info("listener %s consuming %s (%d bindings)", self.spec.name, queue.name, len(self.spec.bindings))
@@ -174,9 +183,14 @@ class PulseListener:
             )
             with consumer:
                 deadline = time.monotonic() + self.batch_wait
+                next_heartbeat_check = time.monotonic()
                 while not self.stop_event.is_set():
+                    if time.monotonic() >= next_heartbeat_check:
+                        connection.heartbeat_check()
+                        next_heartbeat_check = time.monotonic() + HEARTBEAT_CHECK_INTERVAL
+                    wait = min(deadline, next_heartbeat_check) - time.monotonic()
                     with contextlib.suppress(TimeoutError):
-                        connection.drain_events(timeout=max(0.005, deadline - time.monotonic()))
+                        connection.drain_events(timeout=max(0.005, wait))
                     if len(self.buffer) >= self.batch_size or time.monotonic() >= deadline:
                         self.flush()
                         deadline = time.monotonic() + self.batch_wait

@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 
 from apps.core.metrics import Counters
 from apps.jobs.services.ingest import pulse_tasks_ingest
-from apps.jobs.services.taskcluster import TASK_EXCHANGES
+from apps.jobs.services.taskcluster import TASK_EXCHANGES, route_origins
 from apps.pushes.services import pulse_push_ingest
 from apps.pushes.services.loaders import GITHUB_PR_EXCHANGE, HG_EXCHANGE, PUSH_EXCHANGES
 from apps.repositories.models import Repository
 from devtools import synthetic
-from devtools.sample_services import SAMPLES, _read
+from devtools.samples import SAMPLES, sample_read
 from django.conf import settings
 from kombu import Connection, Exchange, Producer
 
@@ -35,6 +35,8 @@ PulseMessage = dict[str, Any]  # {"exchange", "routing_key", "body"}
 
 class Sink(Protocol):
     def send(self, messages: list[PulseMessage]) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class PulsePublisher:
@@ -97,18 +99,20 @@ class InProcessSink:
                 )
         counters.flush()
 
+    def close(self) -> None:
+        pass  # holds no connection
+
 
 def sample_push_messages(hg_url: str) -> list[PulseMessage]:
     """Push messages for every push the sample tasks name (synthesized: the samples have none for
     them), the sample hg push (its URL moved to HG_URL) and the sample GitHub push and PR."""
     messages: list[PulseMessage] = []
-    tasks = _read("taskcluster_tasks")
+    tasks = sample_read("taskcluster_tasks")
     pushes: dict[tuple[str, int], str] = {}
     for task in tasks.values():
-        for route in task.get("routes", []):
-            parts = route.split(".")
-            if parts[0] == "tc-treeherder" and len(parts) >= 5 and parts[4].isdigit():
-                pushes[(parts[2], int(parts[4]))] = parts[3]
+        for origin in route_origins(task.get("routes", [])):
+            if "id" in origin:
+                pushes[(origin["project"], origin["id"])] = origin["revision"]
     urls = dict(Repository.objects.filter(name__in={p for p, _ in pushes}).values_list("name", "url"))
     for (project, push_id), revision in sorted(pushes.items()):
         if project not in urls:
@@ -134,16 +138,20 @@ def sample_push_messages(hg_url: str) -> list[PulseMessage]:
                 },
             }
         )
-    hg = _read("hg_push")
+    hg = sample_read("hg_push")
     for push in hg["payload"]["pushlog_pushes"]:
         push["push_full_json_url"] = push["push_full_json_url"].replace("https://hg.mozilla.org", hg_url)
     messages.append({"exchange": HG_EXCHANGE, "routing_key": "try", "body": hg})
-    for github in _read("github_push"):
+    for github in sample_read("github_push"):
         messages.append(
             {"exchange": github["exchange"], "routing_key": github["routingKey"], "body": github["payload"]}
         )
     messages.append(
-        {"exchange": GITHUB_PR_EXCHANGE, "routing_key": "primary.mozilla.test_treeherder", "body": _read("github_pr")}
+        {
+            "exchange": GITHUB_PR_EXCHANGE,
+            "routing_key": "primary.mozilla.test_treeherder",
+            "body": sample_read("github_pr"),
+        }
     )
     return messages
 
@@ -151,7 +159,7 @@ def sample_push_messages(hg_url: str) -> list[PulseMessage]:
 def sample_task_messages() -> list[PulseMessage]:
     return [
         {"exchange": m["exchange"], "routing_key": m["routes"], "body": m["payload"]}
-        for _, m in sorted(_read("taskcluster_pulse_messages").items())
+        for _, m in sorted(sample_read("taskcluster_pulse_messages").items())
     ]
 
 

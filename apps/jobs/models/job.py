@@ -35,9 +35,9 @@ class Job(models.Model):
         USERCANCEL = "usercancel"
         SUPERSEDED = "superseded"
 
-    # States only move forward; ingestion's conditional update compares these ranks.
-    STATE_RANK = {State.UNSCHEDULED: 0, State.PENDING: 1, State.RUNNING: 2, State.COMPLETED: 3}
-    FAILED_RESULTS = frozenset({Result.TESTFAILED, Result.BUSTED, Result.EXCEPTION})
+    # States only move forward: the job store (apps/jobs/services/store.py) compares these ranks, in
+    # Python and in the SQL of its conditional upsert, which it generates from them.
+    STATE_RANK: dict[str, int] = {State.UNSCHEDULED: 0, State.PENDING: 1, State.RUNNING: 2, State.COMPLETED: 3}
 
     id = models.BigAutoField(primary_key=True)
     # `<taskId as a dashed UUID>/<runId>`, e.g. 037e6659-346e-426c-a3f3-cc8c9c81747c/0.
@@ -99,10 +99,6 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return self.guid
-
-    @property
-    def is_completed(self) -> bool:
-        return self.state == self.State.COMPLETED
 
 
 class TaskclusterMetadata(models.Model):

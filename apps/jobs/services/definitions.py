@@ -15,11 +15,12 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 
-from apps.core.http import OutboundError, OutboundNotFound, http_get_json
+from apps.core.http import OutboundBadResponse, OutboundError, OutboundNotFound, http_get_json
 from apps.jobs.services.taskcluster import task_definition_summary
 
 logger = logging.getLogger(__name__)
@@ -134,11 +135,18 @@ def task_artifacts_list(*, root_url: str, task_id: str, run_id: int) -> list[dic
     token = None
     for _page in range(50):  # a bound, in case a server keeps handing out tokens
         try:
-            page = http_get_json(f"{url}?continuationToken={token}" if token else url)
+            page = http_get_json(f"{url}?{urlencode({'continuationToken': token})}" if token else url)
         except OutboundNotFound:
             return artifacts
-        artifacts.extend(page.get("artifacts") or [])
+        if not isinstance(page, dict):
+            raise OutboundBadResponse(f"GET {url}: the artifacts page is a {type(page).__name__}", url=url)
+        items = page.get("artifacts") or []
         token = page.get("continuationToken")
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise OutboundBadResponse(f"GET {url}: the page's artifacts are not a list of objects", url=url)
+        if token is not None and not isinstance(token, str):
+            raise OutboundBadResponse(f"GET {url}: continuationToken is a {type(token).__name__}", url=url)
+        artifacts.extend(items)
         if not token:
             break
     return artifacts

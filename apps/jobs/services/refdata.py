@@ -1,10 +1,22 @@
 """Reference data (platforms, machines, job types and groups, products, options, signatures) by upsert.
 
 Rows are created with INSERT IGNORE on their unique keys and read back, never read-then-insert, so
-two workers creating the same row at once both end up with its one id. Refdata is never edited,
-so a process keeps the ids it has seen (`_ids`): after warm-up a batch of jobs needs no refdata query.
-If a cached id ever points at a deleted row (data cycling, a test's rollback), the job insert fails
-its foreign key, the store clears this cache and tries again (`refdata_cache_clear`).
+two workers creating the same row at once both end up with its one id. Refdata is never edited, so a
+process keeps the ids it has seen in a bounded LRU (INGEST_REFDATA_LRU_SIZE entries): after warm-up a
+batch of jobs needs no refdata query.
+
+* Ids enter the cache only once the transaction that read or created them has committed
+  (`transaction.on_commit`): a batch whose transaction rolls back (a deadlock, a lost database, a
+  time limit) leaves no id of a row that does not exist.
+* On its first miss a process reads the newest rows of a table (at most a tenth of the LRU) rather
+  than discovering them a batch at a time; not `machine`, whose names are Taskcluster worker ids
+  (ephemeral, tens of thousands a day, so old ones are of no use).
+* If a cached id ever points at a deleted row (data cycling), the job insert fails its foreign key,
+  the store clears this cache and tries again (`refdata_cache_clear`).
+* Key values are normalised (`refdata_value`) before the upsert and every lookup: cut to the
+  column's length and stripped of trailing whitespace. The database's collation, utf8mb4_bin, is
+  PAD SPACE in MariaDB ('foo ' = 'foo'), so a name with trailing spaces would collide with the row
+  without them: INSERT IGNORE would drop it and the read-back would not find it.
 """
 
 from __future__ import annotations
@@ -13,11 +25,13 @@ import functools
 import operator
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import models, transaction
 
 from apps.jobs.models import (
     BuildPlatform,
@@ -31,56 +45,105 @@ from apps.jobs.models import (
     ReferenceDataSignatures,
 )
 
-_ids: dict[tuple[str, tuple[Any, ...]], int] = {}
-_known_collections: set[str] = set()
+CacheKey = tuple[str, tuple[Any, ...]]  # (table, unique key values)
+
+_cache: OrderedDict[CacheKey, int] = OrderedDict()
 _preloaded: set[str] = set()
-# On its first miss a process reads a whole refdata table (when it is no bigger than this) instead of
-# paying one upsert round per batch while it warms up: a real repository has thousands of job types
-# and signatures, and every worker process would otherwise discover them a batch at a time.
-PRELOAD_MAX_ROWS = 200_000
 _lock = threading.Lock()
+# Tables never preloaded: machine names are Taskcluster worker ids, new ones every day.
+NOT_PRELOADED = frozenset({Machine._meta.db_table})
+# Option collections known to exist, cached beside the ids (value unused).
+KNOWN_COLLECTION = "option_collection_known"
 
 PLATFORM_FIELDS = ("os_name", "platform", "architecture")
 
 
 def refdata_cache_clear() -> None:
     with _lock:
-        _ids.clear()
-        _known_collections.clear()
+        _cache.clear()
         _preloaded.clear()
+
+
+def refdata_cache_snapshot() -> dict[CacheKey, int]:
+    """A copy of the cached ids (diagnostics and tests)."""
+    with _lock:
+        return dict(_cache)
+
+
+def _preload_limit() -> int:
+    return max(0, int(settings.INGEST_REFDATA_LRU_SIZE) // 10)
+
+
+def _cache_get(label: str, keys: Iterable[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
+    found = {}
+    with _lock:
+        for key in keys:
+            entry = (label, key)
+            pk = _cache.get(entry)
+            if pk is not None:
+                _cache.move_to_end(entry)
+                found[key] = pk
+    return found
+
+
+def _cache_put(items: Iterable[tuple[CacheKey, int]], preloaded: Iterable[str] = ()) -> None:
+    limit = int(settings.INGEST_REFDATA_LRU_SIZE)
+    with _lock:
+        for entry, pk in items:
+            _cache[entry] = pk
+            _cache.move_to_end(entry)
+        while len(_cache) > limit:
+            _cache.popitem(last=False)
+        _preloaded.update(preloaded)
+
+
+def refdata_value(value: Any, length: int) -> str:
+    """A reference-data key value as stored: at most `length` characters, no trailing whitespace."""
+    return str(value or "")[:length].rstrip()
+
+
+def _stored_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    # A row stored before values were normalised may still end in spaces; it is the same row.
+    return tuple(value.rstrip() if isinstance(value, str) else value for value in row[1:])
+
+
+@dataclass
+class _Learned:
+    """Ids read or created in the current transaction, published to the cache once it commits."""
+
+    ids: dict[CacheKey, int] = field(default_factory=dict)
+    preloaded: set[str] = field(default_factory=set)
+
+    def publish(self) -> None:
+        _cache_put(self.ids.items(), self.preloaded)
 
 
 def _ensure(
     model: type[models.Model],
     fields: Sequence[str],
     keys: Iterable[tuple[Any, ...]],
+    learned: _Learned,
     extra: dict[tuple[Any, ...], dict[str, Any]] | None = None,
 ) -> dict[tuple[Any, ...], int]:
     """Ids of the rows with these unique keys, creating the missing ones."""
     label = model._meta.db_table
     keys = set(keys)
-    result: dict[tuple[Any, ...], int] = {}
-    missing = []
-    for key in keys:
-        cached = _ids.get((label, key))
-        if cached is None:
-            missing.append(key)
-        else:
-            result[key] = cached
-    if missing and label not in _preloaded:
-        _preloaded.add(label)
-        manager = model._default_manager
-        if manager.count() <= PRELOAD_MAX_ROWS:
-            rows = {tuple(row[1:]): row[0] for row in manager.values_list("id", *fields)}
-            with _lock:
-                _ids.update({(label, key): pk for key, pk in rows.items()})
-            still = []
-            for key in missing:
-                if key in rows:
-                    result[key] = rows[key]
-                else:
-                    still.append(key)
-            missing = still
+    result = _cache_get(label, keys)
+    missing = [key for key in keys if key not in result]
+    if missing and label not in _preloaded and label not in learned.preloaded and label not in NOT_PRELOADED:
+        learned.preloaded.add(label)
+        # The newest rows first: the ones current tasks use. Oldest first into the LRU, so that the
+        # newest are the last to be evicted.
+        rows = list(model._default_manager.order_by("-id").values_list("id", *fields)[: _preload_limit()])
+        preloaded = {_stored_key(row): row[0] for row in reversed(rows)}
+        learned.ids.update({(label, key): pk for key, pk in preloaded.items()})
+        still = []
+        for key in missing:
+            if key in preloaded:
+                result[key] = preloaded[key]
+            else:
+                still.append(key)
+        missing = still
     if not missing:
         return result
     missing.sort()
@@ -90,29 +153,29 @@ def _ensure(
     )
     condition = functools.reduce(operator.or_, (models.Q(**dict(zip(fields, key, strict=True))) for key in missing))
     for row in model._default_manager.filter(condition).values_list("id", *fields):
-        key = tuple(row[1:])
+        key = _stored_key(row)
         result[key] = row[0]
-        with _lock:
-            _ids[(label, key)] = row[0]
+        learned.ids[(label, key)] = row[0]
     absent = [key for key in missing if key not in result]
     if absent:
-        # Only possible if the stored values differ from the keys (e.g. truncated by the database).
+        # Only possible if the stored values differ from the keys (e.g. changed by the database).
         raise ValueError(f"{label}: rows not found after upsert: {absent[:3]}")
     return result
 
 
-def _ensure_collections(collections: dict[str, tuple[str, ...]]) -> None:
-    todo = {h: names for h, names in collections.items() if h not in _known_collections}
+def _ensure_collections(collections: dict[str, tuple[str, ...]], learned: _Learned) -> None:
+    known = _cache_get(KNOWN_COLLECTION, ((h,) for h in collections))
+    todo = {h: names for h, names in collections.items() if (h,) not in known}
     if not todo:
         return
-    option_ids = _ensure(Option, ("name",), {(name,) for names in todo.values() for name in names})
+    option_ids = _ensure(Option, ("name",), {(name,) for names in todo.values() for name in names}, learned)
     _ensure(
         OptionCollection,
         ("option_collection_hash", "option_id"),
         {(h, option_ids[(name,)]) for h, names in todo.items() for name in names},
+        learned,
     )
-    with _lock:
-        _known_collections.update(todo)
+    learned.ids.update({(KNOWN_COLLECTION, (h,)): 0 for h in todo})
 
 
 @dataclass(frozen=True)
@@ -125,24 +188,36 @@ class RefIds:
     product_id: int
     signature_id: int
     option_collection_hash: str
+    # The values stored, for the job's live event.
+    platform: str
+    job_type_symbol: str
+    job_group_symbol: str
 
 
 def _platform(data: dict[str, Any]) -> tuple[str, str, str]:
-    return (data.get("os_name", "")[:25], data.get("platform", "")[:100], data.get("architecture", "")[:25])
+    return (
+        refdata_value(data.get("os_name"), 25),
+        refdata_value(data.get("platform"), 100),
+        refdata_value(data.get("architecture"), 25),
+    )
 
 
 def refdata_ids_for_jobs(*, jobs: Sequence[tuple[str, dict[str, Any]]]) -> list[RefIds]:
     """Reference-data ids for each (repository name, internal job dict), creating what is missing."""
     prepared: list[dict[str, Any]] = []
     for repository, job in jobs:
-        options = tuple(sorted(job["option_collection"]))
+        options = tuple(sorted({name for name in (refdata_value(o, 100) for o in job["option_collection"]) if name}))
         option_hash = OptionCollection.calculate_hash(options)
         build = _platform(job["build_platform"])
         machine_platform = _platform(job["machine_platform"])
-        job_type = (job["name"][:140], (job["job_symbol"] or "?")[:25])
-        job_group = ((job["group_name"] or "unknown")[:255], (job["group_symbol"] or "?")[:25])
+        job_type = (refdata_value(job["name"], 140), refdata_value(job["job_symbol"], 25) or "?")
+        job_group = (
+            refdata_value(job["group_name"], 255) or "unknown",
+            refdata_value(job["group_symbol"], 25) or "?",
+        )
+        build_system_type = refdata_value(job["build_system_type"], 25)
         signature = ReferenceDataSignatures.calculate_signature(
-            build_system_type=job["build_system_type"],
+            build_system_type=build_system_type,
             repository=repository,
             build_platform=build,
             machine_platform=machine_platform,
@@ -157,11 +232,11 @@ def refdata_ids_for_jobs(*, jobs: Sequence[tuple[str, dict[str, Any]]]) -> list[
                 "option_hash": option_hash,
                 "build": build,
                 "machine_platform": machine_platform,
-                "machine": ((job["machine"] or "unknown")[:100],),
+                "machine": (refdata_value(job["machine"], 100) or "unknown",),
                 "job_type": job_type,
                 "job_group": job_group,
-                "product": ((job["product_name"] or "unknown")[:100],),
-                "signature": (signature, signature, job["build_system_type"][:25], repository),
+                "product": (refdata_value(job["product_name"], 100) or "unknown",),
+                "signature": (signature, signature, build_system_type, repository),
                 "signature_extra": {
                     "build_os_name": build[0],
                     "build_platform": build[1],
@@ -178,19 +253,25 @@ def refdata_ids_for_jobs(*, jobs: Sequence[tuple[str, dict[str, Any]]]) -> list[
                 },
             }
         )
-    _ensure_collections({p["option_hash"]: p["options"] for p in prepared})
-    build_ids = _ensure(BuildPlatform, PLATFORM_FIELDS, (p["build"] for p in prepared))
-    machine_platform_ids = _ensure(MachinePlatform, PLATFORM_FIELDS, (p["machine_platform"] for p in prepared))
-    machine_ids = _ensure(Machine, ("name",), (p["machine"] for p in prepared))
-    job_type_ids = _ensure(JobType, ("name", "symbol"), (p["job_type"] for p in prepared))
-    job_group_ids = _ensure(JobGroup, ("name", "symbol"), (p["job_group"] for p in prepared))
-    product_ids = _ensure(Product, ("name",), (p["product"] for p in prepared))
+    learned = _Learned()
+    _ensure_collections({p["option_hash"]: p["options"] for p in prepared}, learned)
+    build_ids = _ensure(BuildPlatform, PLATFORM_FIELDS, (p["build"] for p in prepared), learned)
+    machine_platform_ids = _ensure(MachinePlatform, PLATFORM_FIELDS, (p["machine_platform"] for p in prepared), learned)
+    machine_ids = _ensure(Machine, ("name",), (p["machine"] for p in prepared), learned)
+    job_type_ids = _ensure(JobType, ("name", "symbol"), (p["job_type"] for p in prepared), learned)
+    job_group_ids = _ensure(JobGroup, ("name", "symbol"), (p["job_group"] for p in prepared), learned)
+    product_ids = _ensure(Product, ("name",), (p["product"] for p in prepared), learned)
     signature_ids = _ensure(
         ReferenceDataSignatures,
         ("name", "signature", "build_system_type", "repository"),
         (p["signature"] for p in prepared),
+        learned,
         extra={p["signature"]: p["signature_extra"] for p in prepared},
     )
+    # Published when the caller's transaction commits (at once outside a transaction); dropped
+    # with it if it rolls back.
+    if learned.ids or learned.preloaded:
+        transaction.on_commit(learned.publish)
     return [
         RefIds(
             build_platform_id=build_ids[p["build"]],
@@ -201,6 +282,9 @@ def refdata_ids_for_jobs(*, jobs: Sequence[tuple[str, dict[str, Any]]]) -> list[
             product_id=product_ids[p["product"]],
             signature_id=signature_ids[p["signature"]],
             option_collection_hash=p["option_hash"],
+            platform=p["machine_platform"][1],
+            job_type_symbol=p["job_type"][1],
+            job_group_symbol=p["job_group"][1],
         )
         for p in prepared
     ]

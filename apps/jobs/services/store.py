@@ -30,7 +30,7 @@ from apps.repositories.models import Repository
 
 logger = logging.getLogger(__name__)
 
-STATE_RANK = {"unscheduled": 0, "pending": 1, "running": 2, "completed": 3}
+STATE_RANK = Job.STATE_RANK  # the model's, the one source of truth
 # Columns an update may change; `state` is written last (see _conditional_upsert_sql).
 UPDATE_COLUMNS = (
     "push_id",
@@ -115,13 +115,21 @@ def _coalesce(jobs: Sequence[PreparedJob]) -> list[PreparedJob]:
     return [best[guid] for guid in sorted(best)]
 
 
+def _sql_rank(column: str) -> str:
+    """SQL for the rank of a state column: FIELD() over the states in STATE_RANK's order (a
+    position, 1-based, ordered as the ranks are)."""
+    states = sorted(STATE_RANK, key=STATE_RANK.__getitem__)
+    if not all(state.isalpha() and state.islower() for state in states):
+        raise ValueError(f"state names must be plain lowercase words to be SQL literals: {states}")
+    return f"FIELD({column}, {', '.join(f"'{state}'" for state in states)})"
+
+
 def _conditional_upsert_sql(count: int) -> str:
     """MySQL/MariaDB: INSERT ... ON DUPLICATE KEY UPDATE where each assignment applies only if the
     stored state ranks below the incoming one. Assignments see columns already assigned, so the
     rank test must run before `state` changes: every other column comes first, `state` last."""
     columns = ("id", "guid", "repository_id", *UPDATE_COLUMNS, "failure_classification_id", "last_modified", "state")
-    rank = "FIELD({}, 'unscheduled', 'pending', 'running', 'completed')"
-    ahead = f"{rank.format('state')} < {rank.format('VALUES(state)')}"
+    ahead = f"{_sql_rank('state')} < {_sql_rank('VALUES(state)')}"
     assignments = [f"{col} = IF({ahead}, VALUES({col}), {col})" for col in (*UPDATE_COLUMNS, "last_modified")]
     assignments.append(f"state = IF({ahead}, VALUES(state), state)")
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
@@ -232,7 +240,9 @@ def _store_once(jobs: list[PreparedJob]) -> StoreResult:
         ],
         ignore=True,
     )
+    refs = {row["guid"]: ref for row, ref in zip(rows, ids, strict=True)}
     for job, row, job_id, changed, classification in touched:
+        ref = refs[row["guid"]]
         result.events.append(
             JobChanged(
                 job_id=job_id,
@@ -244,9 +254,9 @@ def _store_once(jobs: list[PreparedJob]) -> StoreResult:
                 result=row["result"],
                 tier=row["tier"],
                 failure_classification_id=classification,
-                platform=job.data["machine_platform"].get("platform", ""),
-                job_type_symbol=job.data["job_symbol"] or "?",
-                job_group_symbol=job.data["group_symbol"] or "?",
+                platform=ref.platform,
+                job_type_symbol=ref.job_type_symbol,
+                job_group_symbol=ref.job_group_symbol,
                 changed=changed,
             )
         )

@@ -14,10 +14,11 @@ with a short machine-readable reason (counted in metrics) and a readable detail 
 
 from __future__ import annotations
 
-import datetime
+import contextlib
 import posixpath
 import re
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ import fastjsonschema
 import slugid
 import yaml
 from django.conf import settings
+
+from apps.core.dates import iso8601_epoch_seconds
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -122,7 +125,7 @@ def task_definition_summary(definition: dict[str, Any]) -> dict[str, Any]:
     metadata = definition.get("metadata") or {}
     env = (definition.get("payload") or {}).get("env") or {}
     return {
-        "routes": [route for route in definition.get("routes") or [] if route.split(".")[0] == "tc-treeherder"],
+        "routes": treeherder_routes(definition.get("routes") or []),
         "treeherder": (definition.get("extra") or {}).get("treeherder"),
         "name": metadata.get("name", ""),
         "owner": metadata.get("owner", ""),
@@ -131,6 +134,20 @@ def task_definition_summary(definition: dict[str, Any]) -> dict[str, Any]:
         "workerType": definition.get("workerType", ""),
         "mobile_env": {key: value for key, value in env.items() if key.startswith("MOBILE_")},
     }
+
+
+def treeherder_routes(routes: Iterable[str]) -> list[str]:
+    """The routes that report to Treeherder: `tc-treeherder.*`."""
+    return [route for route in routes if route.split(".")[0] == "tc-treeherder"]
+
+
+def route_origins(routes: Iterable[str]) -> list[dict[str, Any]]:
+    """Every Treeherder route among `routes` that parses (see route_parse), parsed."""
+    origins = []
+    for route in treeherder_routes(routes):
+        with contextlib.suppress(MessageRejected):
+            origins.append(route_parse(route))
+    return origins
 
 
 def route_parse(route: str) -> dict[str, Any]:
@@ -302,14 +319,6 @@ def pulse_job_build(
     return job
 
 
-def _timestamp(value: str) -> int:
-    """ISO 8601 -> whole epoch seconds, as Treeherder's to_timestamp."""
-    parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.UTC)
-    return int(parsed.timestamp())
-
-
 _ERRORSUMMARY = re.compile(r"_errorsummary\.log$")
 
 
@@ -369,7 +378,7 @@ def pulse_job_transform(pulse_job: dict[str, Any]) -> dict[str, Any]:
         ("end_timestamp", "timeCompleted"),
     ):
         if source in pulse_job:
-            job[key] = _timestamp(pulse_job[source])
+            job[key] = iso8601_epoch_seconds(pulse_job[source])
     return {
         "job": job,
         "revision": pulse_job["origin"]["revision"],

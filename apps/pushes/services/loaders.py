@@ -9,15 +9,22 @@
 
 Repository resolution follows Treeherder (domain doc §2.7). A message that names no known active
 repository raises `PushRejected` (logged and counted, never retried).
+
+Message fields never shape a request freely: GitHub owners, repository names, shas and pull-request
+numbers must match their GitHub syntax before they go into an API path (the token is attached), and
+an hg message's json-pushes URL must be the pushlog of the repository it names (on HG_URL).
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from apps.core.dates import iso8601_utc
 from apps.core.http import http_get_json
 from apps.pushes.services.store import MAX_COMMITS, CommitData, PushData
 from apps.repositories.models import Repository, RepositoryBranch
@@ -28,6 +35,15 @@ GITHUB_PR_EXCHANGE = "exchange/taskcluster-github/v1/pull-request"
 PUSH_EXCHANGES = (HG_EXCHANGE, GITHUB_PUSH_EXCHANGE, GITHUB_PR_EXCHANGE)
 NULL_SHA = "0" * 40
 GITHUB_PAGE_LIMIT = 10  # PR commits come 100 a page; GitHub stops at 250 anyway
+# hg.mozilla.org, where repository URLs point; its pushlog is fetched from HG_URL (the same by default).
+PUBLIC_HG_URL = "https://hg.mozilla.org"
+
+# GitHub's syntax: owners are alphanumerics and single inner hyphens (at most 39); repository names
+# letters, digits, '.', '-', '_' (at most 100, not '.' or '..'); shas 40 lowercase hex digits.
+GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+GITHUB_REPOSITORY = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$")
+SHA = re.compile(r"^[0-9a-f]{40}$")
+PULL_NUMBER = re.compile(r"^[1-9][0-9]{0,9}$")
 
 
 class PushRejected(Exception):
@@ -37,12 +53,40 @@ class PushRejected(Exception):
         self.detail = detail
 
 
-def _parse_time(value: str) -> datetime.datetime:
-    parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.UTC)
-    # Whole seconds, as Treeherder's to_timestamp.
-    return datetime.datetime.fromtimestamp(int(parsed.timestamp()), tz=datetime.UTC)
+def _valid(value: Any, pattern: re.Pattern[str], what: str) -> str:
+    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    if not pattern.match(text):
+        raise PushRejected("invalid_message", f"push message has an invalid {what}: {value!r}")
+    return text
+
+
+def _github_repo(body: dict[str, Any]) -> tuple[str, str]:
+    return (
+        _valid(_field(body, "organization"), GITHUB_OWNER, "GitHub organization"),
+        _valid(_field(body, "repository"), GITHUB_REPOSITORY, "GitHub repository"),
+    )
+
+
+def hg_url_mapped(url: str) -> str:
+    """A URL on hg.mozilla.org as the configured HG_URL serves it (unchanged by default)."""
+    if url == PUBLIC_HG_URL or url.startswith(f"{PUBLIC_HG_URL}/"):
+        return settings.HG_URL + url[len(PUBLIC_HG_URL) :]
+    return url
+
+
+def _pushlog_url_check(repository: Repository, url: str) -> None:
+    """The json-pushes URL must be this repository's pushlog: same scheme, host and path."""
+    expected = urlsplit(f"{hg_url_mapped(repository.url.rstrip('/'))}/json-pushes")
+    actual = urlsplit(url)
+    if (
+        actual.scheme != expected.scheme
+        or actual.netloc.lower() != expected.netloc.lower()
+        or actual.path.rstrip("/") != expected.path
+        or actual.fragment
+    ):
+        raise PushRejected(
+            "invalid_push_url", f"json-pushes URL {url!r} is not the pushlog of {repository.name} ({expected.geturl()})"
+        )
 
 
 def _field(body: dict[str, Any], *path: str) -> Any:
@@ -102,6 +146,7 @@ def hg_push_load(body: dict[str, Any]) -> tuple[Repository, PushData]:
     if not pushes:
         raise PushRejected("invalid_message", "hg push message lists no pushes")
     url = str(_field(pushes[0], "push_full_json_url")).strip()
+    _pushlog_url_check(repository, url)
     response = http_get_json(url)
     if not isinstance(response, dict) or not response.get("pushes"):
         raise PushRejected("invalid_response", f"json-pushes at {url} returned no pushes")
@@ -133,7 +178,7 @@ def _api_commits_to_push(commits: list[dict[str, Any]], branch: str = "") -> Pus
     return PushData(
         revision=head["sha"],
         author=head["commit"]["author"]["email"],
-        time=_parse_time(head["commit"]["committer"]["date"]),
+        time=iso8601_utc(head["commit"]["committer"]["date"]),
         commits=tuple(
             CommitData(
                 revision=c["sha"],
@@ -161,7 +206,7 @@ def github_push_load(body: dict[str, Any]) -> tuple[Repository, PushData]:
         return repository, PushData(
             revision=last["id"],
             author=last["author"]["email"],
-            time=_parse_time(last["timestamp"]),
+            time=iso8601_utc(last["timestamp"]),
             commits=tuple(
                 CommitData(
                     revision=c["id"], author=f"{c['author']['name']} <{c['author']['email']}>", comments=c["message"]
@@ -170,7 +215,9 @@ def github_push_load(body: dict[str, Any]) -> tuple[Repository, PushData]:
             ),
             branch=stored_branch,
         )
-    org, repo = _field(body, "organization"), _field(body, "repository")
+    org, repo = _github_repo(body)
+    base = _valid(base, SHA, "base sha")
+    head = _valid(head, SHA, "head sha")
     compare = http_get_json(
         f"{settings.GITHUB_API_URL}/repos/{org}/{repo}/compare/{base}...{head}", headers=_github_headers()
     )
@@ -184,8 +231,8 @@ def github_pull_request_load(body: dict[str, Any]) -> tuple[Repository, PushData
     details = _field(body, "details")
     url = str(_field(details, "event.base.repo.url")).removesuffix(".git")
     repository = repository_for_pull_request(url=url)
-    org, repo = _field(body, "organization"), _field(body, "repository")
-    number = _field(details, "event.pullNumber")
+    org, repo = _github_repo(body)
+    number = _valid(_field(details, "event.pullNumber"), PULL_NUMBER, "pull request number")
     commits: list[dict[str, Any]] = []
     for page in range(1, GITHUB_PAGE_LIMIT + 1):
         chunk = http_get_json(

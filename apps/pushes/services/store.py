@@ -93,17 +93,8 @@ def _store_once(repository: Repository, data: PushData) -> PushStoreResult:
             # save() bumps last_modified (auto_now) with the changed columns.
             push.save()
     if changed:
-        publish(
-            [
-                PushChanged(
-                    push_id=push.id,
-                    repository_id=repository.id,
-                    repository=repository.name,
-                    revision=push.revision,
-                    changed=tuple(changed),
-                )
-            ]
-        )
+        push.repository = repository  # the row it was read or created with: no query
+        publish([PushChanged.from_push(push, changed=tuple(changed))])
     return PushStoreResult(push=push, changed=tuple(changed))
 
 

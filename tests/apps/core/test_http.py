@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -67,5 +69,54 @@ def test_a_server_that_never_answers_times_out(settings: Any) -> None:
         silent.listen(1)  # accepts the connection, never answers
         with pytest.raises(OutboundUnavailable) as err:
             http_get_json(f"http://127.0.0.1:{port}/api")
+    assert err.value.retryable
+    reset_pool()
+
+
+def _trickle(server: socket.socket, head: bytes, tail: bytes) -> None:
+    """Answer one request: `head` at once, then `tail` a byte every 0.2 s (about 8 s for 40 bytes),
+    each byte well within the read timeout."""
+    client, _ = server.accept()
+    with client:
+        client.recv(65536)
+        try:
+            client.sendall(head)
+            for byte in tail:
+                time.sleep(0.2)
+                client.sendall(bytes([byte]))
+        except OSError:
+            pass  # the client gave up
+
+
+BODY = b'{"answer": "' + b"x" * 30 + b'"}'
+
+
+@pytest.mark.parametrize(
+    ("head", "tail"),
+    [
+        # The body trickles in.
+        (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(BODY), BODY),
+        # The headers trickle in.
+        (
+            b"HTTP/1.1 200 OK\r\n",
+            b"X-Slow: " + b"y" * 30 + b"\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY,
+        ),
+    ],
+    ids=["body", "headers"],
+)
+def test_the_timeout_is_the_whole_request_not_each_read(settings: Any, head: bytes, tail: bytes) -> None:
+    port = free_port()
+    settings.OUTBOUND_ALLOWED_HOSTS = [f"127.0.0.1:{port}"]
+    settings.OUTBOUND_TIMEOUT = 1.0
+    reset_pool()
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", port))
+        server.listen(1)
+        thread = threading.Thread(target=_trickle, args=(server, head, tail), daemon=True)
+        thread.start()
+        with pytest.raises(OutboundUnavailable) as err:
+            http_get_json(f"http://127.0.0.1:{port}/api")
+        thread.join(timeout=30)
+    assert "no complete answer within 1 s" in str(err.value)
     assert err.value.retryable
     reset_pool()

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from apps.jobs.models import Job, JobLog, TaskclusterMetadata
 from apps.jobs.services.refdata import refdata_cache_clear
-from apps.jobs.services.store import PreparedJob, jobs_store
+from apps.jobs.services.store import STATE_RANK, PreparedJob, _conditional_upsert_sql, jobs_store
 from apps.jobs.services.taskcluster import (
     pulse_job_build,
     pulse_job_transform,
@@ -70,7 +70,7 @@ def retried_run() -> list[tuple[str, dict[str, Any]]]:
 
 
 @pytest.fixture
-def store(reference_data: None) -> Any:
+def store(reference_data: None, django_capture_on_commit_callbacks: Any) -> Any:
     refdata_cache_clear()
     repository = Repository.objects.get(name="autoland")
     definition = sample("taskcluster_tasks")[TASK_ID]
@@ -92,9 +92,10 @@ def store(reference_data: None) -> Any:
             )
 
     # Create the reference data once, outside the per-order transactions that roll back, so every
-    # order sees the same refdata ids; then start from no jobs.
-    for message in single_run() + retried_run():
-        deliver(message)
+    # order sees the same refdata ids (cached: their commit hooks run here); then start from no jobs.
+    with django_capture_on_commit_callbacks(execute=True):
+        for message in single_run() + retried_run():
+            deliver(message)
     Job.objects.all().delete()
     Event.objects.all().delete()
     return deliver
@@ -188,3 +189,12 @@ def test_task_defined_is_unscheduled_and_never_overwrites_a_later_state(store: A
     rows, events = _outcome(store, [defined, _message("pending", 0, [_run(0, "pending")]), defined])
     assert [(j["state"], j["result"]) for j in rows[0]] == [("pending", "unknown")]
     assert [state for _, state in events] == ["unscheduled", "pending"]
+
+
+def test_the_conditional_upsert_ranks_states_as_the_model_does() -> None:
+    in_order = sorted(Job.STATE_RANK, key=Job.STATE_RANK.__getitem__)
+    rank = f"FIELD(state, {', '.join(repr(str(state)) for state in in_order)})"
+
+    assert STATE_RANK is Job.STATE_RANK
+    assert rank == "FIELD(state, 'unscheduled', 'pending', 'running', 'completed')"
+    assert f"IF({rank} < FIELD(VALUES(state), " in _conditional_upsert_sql(1)

@@ -8,6 +8,7 @@ from apps.jobs.services.taskcluster import (
     MessageRejected,
     pulse_job_build,
     pulse_job_transform,
+    route_origins,
     route_parse,
     task_definition_summary,
     task_message_validate,
@@ -54,6 +55,21 @@ def test_route_parse_hg_and_github() -> None:
         "owner": "mozilla-mobile",
         "id": 12,
     }
+
+
+def test_route_origins_are_the_treeherder_routes_that_parse() -> None:
+    routes = [
+        "index.gecko.v2.autoland.latest",
+        "tc-treeherder.v2.autoland.219d38523a321229f7f48aca6592f76b993fb1aa.88565",
+        "tc-treeherder.v2.too-short",
+        "tc-treeherder-staging.v2.autoland.abc.1",
+        "tc-treeherder.v2.try.abc",
+    ]
+
+    assert route_origins(routes) == [
+        {"project": "autoland", "revision": "219d38523a321229f7f48aca6592f76b993fb1aa", "owner": None, "id": 88565},
+        {"project": "try", "revision": "abc", "owner": None},
+    ]
 
 
 def test_task_without_treeherder_route_is_rejected() -> None:

@@ -178,14 +178,60 @@ def test_unknown_repository_and_bad_messages_are_rejected_and_counted(
     assert Push.objects.count() == 0
 
 
-def test_hg_url_outside_the_allow_list_is_refused_without_a_request(
-    ingest_settings: Any, golden_repositories: None, sample_services: Any
+@pytest.mark.parametrize(
+    "url",
+    [
+        # hg.mozilla.org while HG_URL is the sample server (before, the allow-list refused it)
+        "https://hg.mozilla.org/try/json-pushes?version=2&full=1&startID=1&endID=2",
+        "{hg}/mozilla-central/json-pushes?version=2&full=1&startID=1&endID=2",  # another repository
+        "{hg}/try/json-pushes/../../mozilla-central/json-pushes?endID=2",  # climbs out of it
+        "{hg}/try/raw-file/tip/secret?endID=2",  # another path of the repository
+        "{hg}/try/json-pushes#endID=2",
+    ],
+)
+def test_an_hg_url_that_is_not_the_repository_pushlog_is_refused_without_a_request(
+    ingest_settings: Any, golden_repositories: None, sample_services: Any, url: str
 ) -> None:
-    message = sample("hg_push")  # still points at https://hg.mozilla.org, not the configured HG_URL
+    message = _hg_message(ingest_settings)
+    message["payload"]["pushlog_pushes"][0]["push_full_json_url"] = url.format(hg=ingest_settings.HG_URL)
     requests_before = sample_services.requests
     counters = Counters()
 
     assert pulse_push_ingest(body=message, exchange=HG, counters=counters) is None
 
-    assert counters.values['pulse_push_rejected{reason="fetch_failed"}'] == 1
+    assert counters.values['pulse_push_rejected{reason="invalid_push_url"}'] == 1
     assert sample_services.requests == requests_before
+    assert Push.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("exchange", "field", "value"),
+    [
+        (GH_PUSH, "organization", "../../user"),
+        (GH_PUSH, "organization", "mozilla-mobile/x"),
+        (GH_PUSH, "repository", ".."),
+        (GH_PUSH, "repository", "android-components?per_page=1"),
+        (GH_PUSH, "event.base.sha", "7285afe57ae6207fdb5d6db45133dac2053b7820/../../x"),
+        (GH_PUSH, "event.head.sha", "HEAD"),
+        (GH_PR, "organization", "../../orgs/mozilla"),
+        (GH_PR, "repository", "test_treeherder/../../x"),
+        (GH_PR, "event.pullNumber", "1692/../../../user"),
+        (GH_PR, "event.pullNumber", 0),
+    ],
+)
+def test_github_fields_that_would_leave_their_api_path_are_refused_without_a_request(
+    ingest_settings: Any, golden_repositories: None, sample_services: Any, exchange: str, field: str, value: Any
+) -> None:
+    body = sample("github_push")[0]["payload"] if exchange == GH_PUSH else sample("github_pr")
+    if field.startswith("event."):
+        body["details"][field] = value
+    else:
+        body[field] = value
+    requests_before = sample_services.requests
+    counters = Counters()
+
+    assert pulse_push_ingest(body=body, exchange=exchange, counters=counters) is None
+
+    assert counters.values['pulse_push_rejected{reason="invalid_message"}'] == 1
+    assert sample_services.requests == requests_before
+    assert Push.objects.count() == 0

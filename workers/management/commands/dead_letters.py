@@ -6,12 +6,12 @@ from apps.ingestion.models import DeadLetter
 from apps.ingestion.services import dead_letters_retry
 from django.core.management.base import BaseCommand, CommandParser
 
-from workers.tasks import store_pulse_pushes, store_pulse_tasks
+from workers.tasks import NO_TIME_LIMITS_IN_MESSAGE, store_pulse_pushes, store_pulse_tasks
 
 
 def _enqueue(kind: str, messages: list[dict[str, Any]]) -> None:
     task = store_pulse_tasks if kind == DeadLetter.Kind.TASKS else store_pulse_pushes
-    task.apply_async(args=[messages], kwargs={"attempt": 0})
+    task.apply_async(args=[messages], kwargs={"attempt": 0}, **NO_TIME_LIMITS_IN_MESSAGE)
 
 
 class Command(BaseCommand):

@@ -46,17 +46,20 @@ class Command(BaseCommand):
             "in process (embedded)" if in_process else f"publishing to {settings.PULSE_URL.split('@')[-1]}",
         )
         sent = 0
-        if options["samples"]:
-            sent += replay_samples(sink)
-        if options["synthetic"]:
-            seed = options["seed"] or int(time.time())
-            sent += replay_synthetic(
-                sink,
-                seed=seed,
-                pushes=options["pushes"],
-                tasks=options["tasks"],
-                push_interval=options["push_interval"],
-                step_interval=options["step_interval"],
-                stop=lambda: stopping["flag"],
-            )
+        try:
+            if options["samples"]:
+                sent += replay_samples(sink)
+            if options["synthetic"]:
+                seed = options["seed"] or int(time.time())
+                sent += replay_synthetic(
+                    sink,
+                    seed=seed,
+                    pushes=options["pushes"],
+                    tasks=options["tasks"],
+                    push_interval=options["push_interval"],
+                    step_interval=options["step_interval"],
+                    stop=lambda: stopping["flag"],
+                )
+        finally:
+            sink.close()
         self.stdout.write(f"replay_pulse: {sent} message(s) sent")

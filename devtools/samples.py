@@ -1,0 +1,15 @@
+"""The Pulse and API sample files the project ships (sample_data/pulse_consumer, see
+sample_data/PROVENANCE.md), for the local sample server, the replay and the tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_data" / "pulse_consumer"
+
+
+def sample_read(name: str) -> Any:
+    """sample_data/pulse_consumer/<name>.json, parsed (a fresh object on every call)."""
+    return json.loads((SAMPLES / f"{name}.json").read_text())
