@@ -49,7 +49,7 @@ def _store_hg_pushes(messages: list[dict[str, Any]]) -> None:
 
 def test_replay_to_mariadb_end_to_end(pipeline_env: dict[str, str], tmp_path: Path) -> None:
     pulse_url = os.environ["PULSE_URL"]
-    PulsePublisher(pulse_url).close()  # the exchanges exist before the listeners bind to them
+    PulsePublisher(pulse_url, declare_listener_queues=False).close()  # the exchanges exist before the listeners bind
     owner = pipeline_env["PULSE_QUEUE_USER"]
     with (
         run_process(celery_worker_args("e2e"), tmp_path, "worker", pipeline_env) as worker,

@@ -54,7 +54,7 @@ def test_subscribers_follow_real_ingestion_and_resume_with_a_cursor(
     pipeline_env: dict[str, str], tmp_path: Path
 ) -> None:
     pulse_url = os.environ["PULSE_URL"]
-    PulsePublisher(pulse_url).close()
+    PulsePublisher(pulse_url, declare_listener_queues=False).close()  # the exchanges, for the listeners to bind
     owner = pipeline_env["PULSE_QUEUE_USER"]
     live_env = {**pipeline_env, **LIVE_SETTINGS}
     with (
