@@ -146,8 +146,28 @@ def queue_consumed(name: str) -> bool:
             return False
 
 
+def warn_about_idle_pulse_queues() -> None:
+    """Every Pulse queue bound to the task exchanges gets a copy of every benchmark message. One left
+    without a consumer (bin/run's, stopped, or an older test's) makes RabbitMQ persist them all and
+    skews the figures, more with every run: say so."""
+    owners = {urlsplit(settings.PULSE_URL).username or "", "treeherder"} - {""}
+    with Connection(settings.PULSE_URL) as conn:
+        for owner in sorted(owners):
+            name = f"queue/{owner}/tasks"
+            try:
+                _, messages, consumers = conn.channel().queue_declare(name, passive=True)
+            except Exception:  # noqa: BLE001, S112 - not declared: nothing to warn about
+                continue
+            if not consumers:
+                print(
+                    f"WARNING: {name} exists with no consumer and {messages} messages; it receives a copy of every"
+                    f" benchmark message (delete it with `rabbitmqctl delete_queue {name}` if nothing needs it)"
+                )
+
+
 def main() -> None:
     print(f"bench/ingest: {PUSHES} pushes x {TASKS} tasks x 3 states, rate {RATE or 'flood'} msg/s, seed {SEED}")
+    warn_about_idle_pulse_queues()
     setup_database()
     purge_celery_queues()
     processes = [
