@@ -20,9 +20,8 @@ from apps.jobs.services.taskcluster import (
     task_summary_check,
 )
 from apps.live.models import Event
-from apps.pushes.models import Push
 from apps.repositories.models import Repository
-from tests.support.samples import sample
+from tests.support.samples import sample, sample_task_push
 
 pytestmark = pytest.mark.django_db
 
@@ -73,13 +72,7 @@ def retried_run() -> list[tuple[str, dict[str, Any]]]:
 def store(reference_data: None, django_capture_on_commit_callbacks: Any) -> Any:
     refdata_cache_clear()
     repository = Repository.objects.get(name="autoland")
-    definition = sample("taskcluster_tasks")[TASK_ID]
-    push = Push.objects.create(
-        repository=repository,
-        revision=definition["routes"][0].split(".")[3],
-        author="a@b.c",
-        time="2019-06-26T19:00:00Z",
-    )
+    definition, push = sample_task_push(TASK_ID)
     summary = task_definition_summary(definition)
     origin = task_summary_check(task_id=TASK_ID, summary=summary)
 

@@ -18,9 +18,8 @@ from apps.jobs.services.taskcluster import (
     task_summary_check,
 )
 from apps.live.models import Event
-from apps.pushes.models import Push
 from apps.repositories.models import Repository
-from tests.support.samples import sample
+from tests.support.samples import sample, sample_task_push
 
 pytestmark = pytest.mark.django_db
 
@@ -42,13 +41,7 @@ def _job(definition: dict[str, Any]) -> dict[str, Any]:
 def test_a_task_whose_symbol_and_group_name_end_in_a_space_is_stored(reference_data: None) -> None:
     refdata_cache_clear()
     repository = Repository.objects.get(name="autoland")
-    definition = sample("taskcluster_tasks")[TASK_ID]
-    push = Push.objects.create(
-        repository=repository,
-        revision=definition["routes"][0].split(".")[3],
-        author="a@b.c",
-        time="2019-06-26T19:00:00Z",
-    )
+    definition, push = sample_task_push(TASK_ID)
     jobs_store(jobs=[PreparedJob(repository=repository, push_id=push.id, data=_job(definition))])
     spaced = copy.deepcopy(definition)
     spaced["extra"]["treeherder"]["symbol"] = "a11y "
