@@ -6,6 +6,10 @@ makes real HTTP requests through its real client. Paths served:
 
 * `/api/queue/v1/task/<taskId>`: a sample or synthetic task definition, else 404
 * `/api/queue/v1/task/<taskId>/runs/<runId>/artifacts`: synthetic artifact lists (samples: 404)
+* `/api/queue/v1/task/<taskId>/runs/<runId>/artifacts/<name>` for synthetic tasks: the raw log
+  (gzip, `Content-Encoding: gzip`, as Taskcluster's storage serves it) and the errorsummary; a
+  failed task gets one of Treeherder's sample failing logs (sample_data/logs), a passing one a short
+  clean log
 * `/<repo path>/json-pushes?...&endID=<id>`: the sample pushlog, a synthetic one, or one made up
   for a push id named in a sample task's route (so the sample jobs find their push)
 * `/repos/<org>/<repo>/compare/<base>...<head>` and `/repos/<org>/<repo>/pulls/<n>/commits`
@@ -13,6 +17,7 @@ makes real HTTP requests through its real client. Paths served:
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
 import threading
@@ -26,12 +31,21 @@ import orjson
 
 from apps.jobs.services.taskcluster import route_origins
 from devtools import synthetic
-from devtools.samples import sample_read
+from devtools.samples import sample_log_bytes, sample_read
 
 logger = logging.getLogger(__name__)
 
 TASK = re.compile(r"^/api/queue/v1/task/([A-Za-z0-9_-]{22})$")
 ARTIFACTS = re.compile(r"^/api/queue/v1/task/([A-Za-z0-9_-]{22})/runs/(\d+)/artifacts$")
+ARTIFACT = re.compile(r"^/api/queue/v1/task/([A-Za-z0-9_-]{22})/runs/(\d+)/artifacts/(.+)$")
+# Sample failing logs a failed synthetic task serves (by task number), with their errorsummaries.
+FAILING_LOGS = ("mochitest-fail.log.gz", "reftest-fail.log.gz", "crashtest-timeout.log.gz", "mochitest-crash.log.gz")
+PASSING_LOG = gzip.compress(
+    b"".join(
+        b"[task 2026-01-01T00:00:%02dZ] 00:00:%02d     INFO - TEST-PASS | test_%d.html | ok\n" % (i % 60, i % 60, i)
+        for i in range(200)
+    )
+)
 PUSHLOG = re.compile(r"^/(.+)/json-pushes/?$")
 COMPARE = re.compile(r"^/repos/([^/]+)/([^/]+)/compare/([0-9a-f]{40})\.\.\.([0-9a-f]{40})$")
 PR_COMMITS = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)/commits$")
@@ -93,9 +107,21 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _send_raw(self, status: int, headers: dict[str, str], data: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def do_GET(self) -> None:
         self.server.count_request()
         url = urlsplit(self.path)
+        raw = self.server.raw_answer(url.path)
+        if raw is not None:
+            self._send_raw(*raw)
+            return
         try:
             body = self.server.answer(url.path, parse_qs(url.query))
         except Exception:
@@ -121,6 +147,8 @@ class SampleServer(ThreadingHTTPServer):
         # answer requests of a path prefix only after that many seconds ("the service is slow").
         self.failures: dict[str, int] = {}
         self.stalls: dict[str, float] = {}
+        # Test hook: exact paths answered with (status, headers, body) as given (a log, a redirect).
+        self.files: dict[str, tuple[int, dict[str, str], bytes]] = {}
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client closing its keep-alive connection is routine, not a server error.
@@ -134,6 +162,31 @@ class SampleServer(ThreadingHTTPServer):
     def count_request(self) -> None:
         with self._lock:
             self.requests += 1
+
+    def raw_answer(self, path: str) -> tuple[int, dict[str, str], bytes] | None:
+        """Non-JSON answers: test files, and the logs of synthetic tasks."""
+        if path in self.files:
+            return self.files[path]
+        match = ARTIFACT.match(path)
+        if not match or match.group(3).endswith("/"):
+            return None
+        decoded = synthetic.task_decode(match.group(1))
+        if not decoded:
+            return (HTTPStatus.NOT_FOUND, {"Content-Type": "application/json"}, b'{"code":"ResourceNotFound"}')
+        seed, push, task = decoded
+        failed = synthetic.TaskPlan(seed, push, task).outcome == "failed"
+        name = match.group(3)
+        if name == "public/logs/live_backing.log":
+            body = sample_log_bytes(FAILING_LOGS[task % len(FAILING_LOGS)]) if failed else PASSING_LOG
+            return (HTTPStatus.OK, {"Content-Type": "text/plain; charset=utf-8", "Content-Encoding": "gzip"}, body)
+        if name.endswith("_errorsummary.log"):
+            sample = (
+                "mochitest-browser-chrome_errorsummary.log"
+                if failed
+                else "mochitest-browser-chrome_pass_errorsummary.log"
+            )
+            return (HTTPStatus.OK, {"Content-Type": "text/plain; charset=utf-8"}, sample_log_bytes(sample))
+        return None
 
     def answer(self, path: str, query: dict[str, list[str]]) -> Any:
         stall = max((seconds for prefix, seconds in list(self.stalls.items()) if path.startswith(prefix)), default=0)

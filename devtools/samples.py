@@ -13,3 +13,11 @@ SAMPLES = Path(__file__).resolve().parent.parent / "sample_data" / "pulse_consum
 def sample_read(name: str) -> Any:
     """sample_data/pulse_consumer/<name>.json, parsed (a fresh object on every call)."""
     return json.loads((SAMPLES / f"{name}.json").read_text())
+
+
+SAMPLE_LOGS = SAMPLES.parent / "logs"
+
+
+def sample_log_bytes(name: str) -> bytes:
+    """sample_data/logs/<name> as stored (the raw logs are gzip files)."""
+    return (SAMPLE_LOGS / name).read_bytes()

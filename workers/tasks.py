@@ -44,6 +44,8 @@ from celery.exceptions import Reject, SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, close_old_connections, connection
 
+from workers.logs import schedule_log_parsing
+
 logger = logging.getLogger(__name__)
 
 # Names and queues; config/settings/celery.py routes each name to its queue (CELERY_TASK_ROUTES).
@@ -192,6 +194,7 @@ def _run_task(
 def store_pulse_tasks(self: Any, messages: list[dict[str, Any]], attempt: int = 0) -> None:
     def process(batch: list[dict[str, Any]], counters: Counters) -> None:
         result = pulse_tasks_ingest(messages=batch, counters=counters)
+        schedule_log_parsing(result.stored.events)
         if result.missing_push:
             counters.incr("jobs_missing_push", len(result.missing_push))
         _retry_or_dead_letter(self, "tasks", result.missing_push, attempt, "missing_push", "push not stored")
