@@ -126,3 +126,42 @@ class Bugscache(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bugzilla_id or 'internal ' + str(self.id)}: {self.summary}"
+
+
+class BugscacheTrigram(models.Model):
+    """The substring index of Bugscache summaries: one row per distinct lower-case trigram per bug.
+
+    Treeherder serves `summary ILIKE '%term%'` with a PostgreSQL GIN trigram index. MariaDB has no
+    trigram index, and its FULLTEXT index matches words, not substrings (MySQL's ngram parser does
+    not exist in MariaDB), so a search for `browser_foo.js` or a path tail would be a table scan.
+    This table is that index: a term's candidates are the bugs holding its rarest trigrams (an index
+    range each), and only those summaries are checked with LIKE. Written by
+    `apps.failures.services.bugs.bugscache_index_refresh` whenever Bugscache rows are stored.
+    """
+
+    pk = models.CompositePrimaryKey("trigram", "bug_id")
+    trigram = models.CharField(max_length=3)
+    bug = models.ForeignKey(Bugscache, on_delete=models.CASCADE, related_name="+", db_constraint=True)
+
+    class Meta:
+        db_table = "bugscache_trigram"
+        indexes = [models.Index(fields=["bug"], name="bugscache_trigram_bug_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.trigram}:{self.bug_id}"
+
+
+class BugscacheTrigramFrequency(models.Model):
+    """How many bugs hold each trigram: the search starts from a term's rarest trigrams.
+
+    Kept exact by deltas in the same transaction as the index rows (`bugscache_index_refresh`).
+    """
+
+    trigram = models.CharField(max_length=3, primary_key=True)
+    bugs = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "bugscache_trigram_frequency"
+
+    def __str__(self) -> str:
+        return f"{self.trigram}={self.bugs}"

@@ -181,7 +181,8 @@ def job_logs_parse(*, job_id: int, log_ids: Iterable[int] | None = None) -> Pars
             logger.warning("log %s of job %s failed: %s", log.id, job_id, exc)
             _set_status(log, JobLog.Status.FAILED)
             outcome.failed.append(log.id)
-            outcome.errors.append(exc)
+            if getattr(exc, "retryable", False):  # a host off the allow-list, a 4xx, bad gzip: final
+                outcome.errors.append(exc)
         except Exception as exc:  # one log's bug must not stop the others; reported to the caller
             logger.exception("log %s of job %s: unexpected error", log.id, job_id)
             _set_status(log, JobLog.Status.FAILED)
