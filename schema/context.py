@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schema.classification.dataloaders import BugLinksByJobIdLoader, NotesByJobIdLoader
-from schema.failures.dataloaders import BugByIdLoader, FailureLinesByJobGuidLoader, TextLogErrorsByJobIdLoader
+from schema.failures.dataloaders import (
+    BugByIdLoader,
+    BugSuggestionsByLineLoader,
+    FailureLinesByJobGuidLoader,
+    TextLogErrorsByJobIdLoader,
+)
 from schema.info import Info
 from schema.jobs.dataloaders import (
     BuildPlatformByIdLoader,
@@ -58,6 +63,7 @@ class Loaders:
     notes_by_job_id: NotesByJobIdLoader = field(default_factory=NotesByJobIdLoader)
     bug_links_by_job_id: BugLinksByJobIdLoader = field(default_factory=BugLinksByJobIdLoader)
     bug_by_id: BugByIdLoader = field(default_factory=BugByIdLoader)
+    bug_suggestions_by_line: BugSuggestionsByLineLoader = field(default_factory=BugSuggestionsByLineLoader)
 
 
 @dataclass

@@ -38,7 +38,7 @@ def parse_logs(
     outcome = job_logs_parse(job_id=job_id, log_ids=log_ids)
     if outcome.errors and attempt < LOG_PARSE_MAX_RETRIES:
         logger.info("job %s: %d log(s) failed (%s); retry %d", job_id, len(outcome.failed), outcome.errors[0], attempt)
-        args = [job_id, outcome.failed, queue, attempt + 1]
+        args = (job_id, outcome.failed, queue, attempt + 1)
         parse_logs.apply_async(args=args, queue=queue, countdown=_countdown(attempt))
 
 
@@ -46,5 +46,5 @@ def schedule_log_parsing(events: Iterable[JobChanged]) -> int:
     """Enqueue the parse of every pending log of the jobs these events completed. Returns how many."""
     requests = parse_requests_for(events)
     for request in requests:
-        parse_logs.apply_async(args=[request.job_id, list(request.log_ids), request.queue], queue=request.queue)
+        parse_logs.apply_async(args=(request.job_id, list(request.log_ids), request.queue), queue=request.queue)
     return len(requests)

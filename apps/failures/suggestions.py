@@ -41,7 +41,7 @@ MAX_RESULTS = 50
 CANDIDATES_PER_TERM = 5000
 RAREST_TRIGRAMS = 3
 INTERNAL_OCCURRENCES_DAYS = 7
-_BUG_FIELDS = ("id", "bugzilla_id", "status", "resolution", "summary", "dupe_of", "crash_signature")
+_BUG_FIELDS: tuple[str, ...] = ("id", "bugzilla_id", "status", "resolution", "summary", "dupe_of", "crash_signature")
 _BUG_FIELDS += ("keywords", "whiteboard", "modified")
 
 
@@ -77,7 +77,7 @@ def _candidates(terms: list[str]) -> dict[str, set[int]]:
         part = wanted[i : i + 5000]
         frequency.update(BugscacheTrigramFrequency.objects.filter(trigram__in=part).values_list("trigram", "bugs"))
     branches: list[str] = []
-    params: list[object] = []
+    params: list[str | int] = []
     index = BugscacheTrigram._meta.db_table
     for number, term in enumerate(terms):
         counts = sorted((frequency.get(t, 0), t) for t in trigrams[term])
@@ -103,7 +103,7 @@ def _candidates(terms: list[str]) -> dict[str, set[int]]:
     return found
 
 
-def _params_for(branches: list[str], params: list[object], start: int, stop: int) -> list[object]:
+def _params_for(branches: list[str], params: list[str | int], start: int, stop: int) -> list[str | int]:
     """The parameters of branches[start:stop] (each branch has one %s per placeholder it holds)."""
     offset = sum(b.count("%s") for b in branches[:start])
     length = sum(b.count("%s") for b in branches[start:stop])

@@ -9,6 +9,7 @@ from apps.failures import selectors
 from apps.failures.models import Bugscache
 from apps.failures.models import FailureLine as FailureLineModel
 from apps.failures.models import TextLogError as TextLogErrorModel
+from apps.failures.suggestions import LineSuggestions, bug_suggestions_for_lines
 from schema.failures.types import Bug, FailureLine, TextLogError
 from schema.loading import ListLoader, SelectorLoader
 
@@ -35,3 +36,10 @@ class BugByIdLoader(SelectorLoader[int, Bug | None]):
 
     def build(self, row: Bugscache) -> Bug:
         return Bug.from_model(row)
+
+
+class BugSuggestionsByLineLoader(SelectorLoader[str, LineSuggestions]):
+    """Every error line of the request in one batch: a constant number of queries (see suggestions.py)."""
+
+    def fetch(self, keys: list[str]) -> Mapping[str, Any]:
+        return bug_suggestions_for_lines(keys)

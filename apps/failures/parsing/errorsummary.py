@@ -28,7 +28,7 @@ MAX_GROUP_DURATION_MS = 7200 * 1000
 GROUP_STATUS = {"OK": 1, "ERROR": 2, "SKIP": 3}
 GROUP_STATUS_UNSUPPORTED = 10
 FAILURE_LINE_ACTIONS = frozenset({"test_result", "log", "crash", "truncated", "test_status", "test_end"})
-TEXT_KEYS = ("test", "subtest", "status", "expected", "message", "signature", "level", "stack")
+TEXT_KEYS: tuple[str, ...] = ("test", "subtest", "status", "expected", "message", "signature", "level", "stack")
 TEXT_KEYS += ("stackwalk_stdout", "stackwalk_stderr")
 
 
