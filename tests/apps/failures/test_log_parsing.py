@@ -22,9 +22,7 @@ GZ = {"Content-Type": "text/plain", "Content-Encoding": "gzip"}
 
 def _job_with_logs(server: Any, **paths: str) -> tuple[Job, dict[str, JobLog]]:
     job = JobFactory(result=Job.Result.TESTFAILED)
-    logs = {
-        name: JobLog.objects.create(job=job, name=name, url=f"{server.url}{path}") for name, path in paths.items()
-    }
+    logs = {name: JobLog.objects.create(job=job, name=name, url=f"{server.url}{path}") for name, path in paths.items()}
     return job, logs
 
 
@@ -32,7 +30,9 @@ def _status(log: JobLog) -> int:
     return JobLog.objects.get(id=log.id).status
 
 
-def test_parse_stores_error_lines_failure_lines_groups_and_publishes(ingest_settings: Any, sample_services: Any) -> None:
+def test_parse_stores_error_lines_failure_lines_groups_and_publishes(
+    ingest_settings: Any, sample_services: Any
+) -> None:
     sample_services.files["/t1/live_backing.log"] = (200, GZ, sample_log_bytes("mochitest-fail.log.gz"))
     summary = sample_log_bytes("mochitest-browser-chrome_errorsummary.log")
     sample_services.files["/t1/summary_errorsummary.log"] = (200, {"Content-Type": "text/plain"}, summary)
@@ -71,14 +71,15 @@ def test_size_cap_404_and_one_failure_does_not_stop_the_others(ingest_settings: 
         {},
         sample_log_bytes("mochitest-browser-chrome_cf1_errorsummary.log"),
     )
-    job, logs = _job_with_logs(sample_services, live_backing_log="/t2/big.log", errorsummary_json="/t2/ok_errorsummary.log")
+    summary = "/t2/ok_errorsummary.log"
+    job, logs = _job_with_logs(sample_services, live_backing_log="/t2/big.log", errorsummary_json=summary)
     outcome = job_logs_parse(job_id=job.id)
     assert outcome.skipped_size == [logs["live_backing_log"].id]
     assert outcome.parsed == [logs["errorsummary_json"].id]
     assert _status(logs["live_backing_log"]) == JobLog.Status.SKIPPED_SIZE
     assert not TextLogError.objects.filter(job=job).exists()
 
-    job2, logs2 = _job_with_logs(sample_services, live_backing_log="/t2/missing.log", errorsummary_json="/t2/ok_errorsummary.log")
+    job2, logs2 = _job_with_logs(sample_services, live_backing_log="/t2/missing.log", errorsummary_json=summary)
     outcome2 = job_logs_parse(job_id=job2.id)
     assert outcome2.not_found == [logs2["live_backing_log"].id] and outcome2.errors == []  # 404: no retry
     assert _status(logs2["live_backing_log"]) == JobLog.Status.FAILED
