@@ -10,6 +10,10 @@ makes real HTTP requests through its real client. Paths served:
   (gzip, `Content-Encoding: gzip`, as Taskcluster's storage serves it) and the errorsummary; a
   failed task gets one of Treeherder's sample failing logs (sample_data/logs), a passing one a short
   clean log
+* `/rest/bug` as Bugzilla's REST API answers update_bugscache: with `keywords=`, the bugs of
+  sample_data/bugs (bug_list.json and bugscache_population/run-0.json) changed since
+  `last_change_time` (their change time is served as 20 days before the server started, as
+  Treeherder's own test does), paged by `limit`/`offset`; with `id=a,b`, those bugs from every file
 * `/<repo path>/json-pushes?...&endID=<id>`: the sample pushlog, a synthetic one, or one made up
   for a push id named in a sample task's route (so the sample jobs find their push)
 * `/repos/<org>/<repo>/compare/<base>...<head>` and `/repos/<org>/<repo>/pulls/<n>/commits`
@@ -17,6 +21,7 @@ makes real HTTP requests through its real client. Paths served:
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import logging
 import re
@@ -31,7 +36,7 @@ import orjson
 
 from apps.jobs.services.taskcluster import route_origins
 from devtools import synthetic
-from devtools.samples import sample_log_bytes, sample_read
+from devtools.samples import sample_bug_files, sample_bugs, sample_log_bytes, sample_read
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +67,15 @@ class SampleData:
             for c in sample_read("github_push_compare")
         }
         self.pr_commits: list[Any] = sample_read("github_pr_commits")
+        changed = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.bugs_changed = [
+            {**bug, "last_change_time": changed}
+            for name in ("bug_list.json", "bugscache_population/run-0.json")
+            for bug in sample_bugs(name)
+        ]
+        self.bugs_by_id = {
+            bug["id"]: {**bug, "last_change_time": changed} for name in sample_bug_files() for bug in sample_bugs(name)
+        }
         # Push ids named in the sample tasks' routes -> (project, revision), for made-up pushlogs.
         self.route_pushes: dict[int, tuple[str, str]] = {}
         for task in self.tasks.values():
@@ -149,6 +163,7 @@ class SampleServer(ThreadingHTTPServer):
         self.stalls: dict[str, float] = {}
         # Test hook: exact paths answered with (status, headers, body) as given (a log, a redirect).
         self.files: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self.bugzilla_queries: list[dict[str, list[str]]] = []  # what /rest/bug was asked
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client closing its keep-alive connection is routine, not a server error.
@@ -188,6 +203,16 @@ class SampleServer(ThreadingHTTPServer):
             return (HTTPStatus.OK, {"Content-Type": "text/plain; charset=utf-8"}, sample_log_bytes(sample))
         return None
 
+    def bugzilla(self, query: dict[str, list[str]]) -> Any:
+        self.bugzilla_queries.append(query)
+        if ids := _first(query, "id"):
+            wanted = [int(i) for i in ids.split(",") if i.isdigit()]
+            return {"bugs": [self.data.bugs_by_id[i] for i in wanted if i in self.data.bugs_by_id]}
+        since = _first(query, "last_change_time")
+        limit, offset = int(_first(query, "limit") or 500), int(_first(query, "offset") or 0)
+        changed = [b for b in self.data.bugs_changed if b["last_change_time"] >= since]
+        return {"bugs": changed[offset : offset + limit]}
+
     def answer(self, path: str, query: dict[str, list[str]]) -> Any:
         stall = max((seconds for prefix, seconds in list(self.stalls.items()) if path.startswith(prefix)), default=0)
         if stall:
@@ -219,6 +244,8 @@ class SampleServer(ThreadingHTTPServer):
             if seed and match.group(1) == synthetic.REPOSITORY_PATH:
                 return synthetic.pushlog(seed, push)
             return None
+        if path == "/rest/bug":
+            return self.bugzilla(query)
         if match := COMPARE.match(path):
             return self.data.compare.get((f"{match.group(1)}/{match.group(2)}", f"{match.group(3)}...{match.group(4)}"))
         if match := PR_COMMITS.match(path):
@@ -227,6 +254,10 @@ class SampleServer(ThreadingHTTPServer):
                 return self.data.pr_commits if page == 1 else []
             return None
         return None
+
+
+def _first(query: dict[str, list[str]], name: str) -> str:
+    return (query.get(name) or [""])[0]
 
 
 def serve(host: str = "127.0.0.1", port: int = 0) -> SampleServer:
