@@ -165,3 +165,32 @@ class BugscacheTrigramFrequency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trigram}={self.bugs}"
+
+
+class ErrorLineCount(models.Model):
+    """How often a cleaned error line was seen on trunk per day: NEW-failure detection (spec §3.3).
+
+    Treeherder keeps these counters in Redis (mirrored to a database cache table). Here MariaDB is
+    the source of truth: the counts are written in the transaction that stores the error lines, so
+    a re-parse counts nothing twice and a crash loses nothing; they survive a Redis flush (which in
+    Treeherder would mark every failure NEW for 21 days); and every worker sees the same numbers.
+    Rows older than 21 days are ignored and pruned.
+    """
+
+    namespace = models.CharField(max_length=2)  # "cc" for comm-central jobs, "mc" for all others
+    day = models.DateField()
+    key_hash = models.CharField(max_length=40)  # sha1 of `key`: a fixed-size unique key
+    key = models.TextField()  # the cleaned line with run-to-run numbers masked
+    count = models.PositiveIntegerField(default=0)
+    # The revision this line was first seen on, when it had not been seen in the window before.
+    first_revision = models.CharField(max_length=40, blank=True, default="")
+
+    class Meta:
+        db_table = "error_line_count"
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "key_hash", "day"], name="error_line_count_unique"),
+        ]
+        indexes = [models.Index(fields=["day"], name="error_line_count_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}:{self.day}:{self.count}"

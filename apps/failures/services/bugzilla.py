@@ -104,9 +104,13 @@ def bugscache_update(*, max_pages: int = 20, progress: Callable[[str], None] = l
 
     from apps.classification.models import BugJobMap
 
-    linked = set(
-        BugJobMap.objects.filter(bug__bugzilla_id__isnull=False).values_list("bug__bugzilla_id", flat=True).distinct()
-    )
+    linked: set[int] = {
+        bz
+        for bz in BugJobMap.objects.filter(bug__bugzilla_id__isnull=False)
+        .values_list("bug__bugzilla_id", flat=True)
+        .distinct()
+        if bz is not None
+    }
     wanted = _named(loaded.values()) | (linked if loaded else set())
     for round_number in range(1, MAX_ROUNDS + 1):
         wanted -= set(loaded)
@@ -154,7 +158,7 @@ def _named(bugs: Iterable[dict[str, Any]]) -> set[int]:
 
 def _placeholders() -> int:
     """A row for every dupe_of target that is not stored, so the chain can be followed later."""
-    targets = set(Bugscache.objects.filter(dupe_of__isnull=False).values_list("dupe_of", flat=True))
+    targets = {t for t in Bugscache.objects.filter(dupe_of__isnull=False).values_list("dupe_of", flat=True) if t}
     known = set(Bugscache.objects.filter(bugzilla_id__in=targets).values_list("bugzilla_id", flat=True))
     missing = sorted(targets - known)
     if missing:
@@ -185,8 +189,11 @@ def _resolve_duplicates() -> tuple[int, int, int]:
             if dupe_of is None:
                 continue
             target, hops = dupe_of, 1
-            while target in rows and rows[target][1] is not None and hops < MAX_CHAIN:
-                target, hops = rows[target][1], hops + 1
+            while target in rows and hops < MAX_CHAIN:
+                following = rows[target][1]
+                if following is None:
+                    break
+                target, hops = following, hops + 1
             if target not in rows or target == bz:
                 continue
             open_id, _, open_modified = rows[target]

@@ -29,6 +29,8 @@ from apps.failures.parsing.errorlines import ErrorLine, ErrorLineParser
 from apps.failures.parsing.errorsummary import ErrorSummary, parse_error_summary
 from apps.failures.parsing.logstream import DecodeError, inflate
 from apps.failures.parsing.searchterms import astral_filter
+from apps.failures.services.intermittents import intermittents_mark
+from apps.failures.services.newfailures import new_failures_mark
 from apps.jobs.models import Job, JobLog
 from apps.live.events import JobChanged
 from apps.live.publish import publish
@@ -96,13 +98,22 @@ def _set_status(log: JobLog, status: int) -> None:
 
 
 def _store_error_lines(job: Job, log: JobLog, lines: list[ErrorLine]) -> int:
+    """Insert the lines (a re-parse adds none twice), count them for NEW detection, publish."""
     with transaction.atomic():
+        existing = set(TextLogError.objects.filter(job_id=job.id).values_list("line_number", flat=True))
         TextLogError.objects.bulk_create(
             [TextLogError(job_id=job.id, line_number=e.line_number, line=astral_filter(e.line)) for e in lines],
             ignore_conflicts=True,
         )
+        inserted = {e.line_number for e in lines} - existing
+        stored = list(TextLogError.objects.filter(job_id=job.id).order_by("line_number"))
+        marked_new = new_failures_mark(job, stored, inserted)
         _set_status(log, JobLog.Status.PARSED)
-        publish([JobChanged.from_job(job, changed=("text_log_errors",))])
+        # One event: jobFailures reads "text_log_errors" as ERRORS_READY; jobChanged subscribers see
+        # the NEW classification (6) in it, named "new_failure" (not "failure_classification", which
+        # jobFailures would report as a sheriff's CLASSIFIED).
+        changed = ("text_log_errors", "new_failure") if marked_new else ("text_log_errors",)
+        publish([JobChanged.from_job(job, changed=changed)])
     return len(lines)
 
 
@@ -144,13 +155,14 @@ def _store_error_summary(job: Job, log: JobLog, summary: ErrorSummary) -> int:
             ignore_conflicts=True,
         )
         _set_status(log, JobLog.Status.PARSED)
+        intermittents_mark(job)
     return len(summary.failure_lines)
 
 
 def job_logs_parse(*, job_id: int, log_ids: Iterable[int] | None = None) -> ParseOutcome:
     """Parse the pending (or failed) raw and errorsummary logs of a job. Never raises for one log."""
     outcome = ParseOutcome()
-    jobs = Job.objects.select_related("repository", "machine_platform", "job_type", "job_group")
+    jobs = Job.objects.select_related("repository", "push", "machine_platform", "job_type", "job_group")
     job = jobs.filter(id=job_id).first()
     if job is None:
         logger.warning("log parse: job %s does not exist (expired?)", job_id)
