@@ -15,6 +15,8 @@ from schema.failures.dataloaders import (
     BugByIdLoader,
     BugSuggestionsByLineLoader,
     FailureLinesByJobGuidLoader,
+    HealthFailuresByPushIdLoader,
+    HealthSummaryByPushIdLoader,
     TextLogErrorsByJobIdLoader,
 )
 from schema.info import Info
@@ -64,6 +66,8 @@ class Loaders:
     bug_links_by_job_id: BugLinksByJobIdLoader = field(default_factory=BugLinksByJobIdLoader)
     bug_by_id: BugByIdLoader = field(default_factory=BugByIdLoader)
     bug_suggestions_by_line: BugSuggestionsByLineLoader = field(default_factory=BugSuggestionsByLineLoader)
+    health_summary_by_push_id: HealthSummaryByPushIdLoader = field(default_factory=HealthSummaryByPushIdLoader)
+    health_failures_by_push_id: HealthFailuresByPushIdLoader = field(default_factory=HealthFailuresByPushIdLoader)
 
 
 @dataclass

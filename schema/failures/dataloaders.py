@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from apps.failures import selectors
+from apps.failures.health import HealthFailure, HealthSummary, health_failures, health_summaries
 from apps.failures.models import Bugscache
 from apps.failures.models import FailureLine as FailureLineModel
 from apps.failures.models import TextLogError as TextLogErrorModel
@@ -43,3 +44,15 @@ class BugSuggestionsByLineLoader(SelectorLoader[str, LineSuggestions]):
 
     def fetch(self, keys: list[str]) -> Mapping[str, Any]:
         return bug_suggestions_for_lines(keys)
+
+
+class HealthSummaryByPushIdLoader(SelectorLoader[int, HealthSummary]):
+    """Every push of the request in one aggregate query."""
+
+    def fetch(self, keys: list[int]) -> Mapping[int, Any]:
+        return health_summaries(keys)
+
+
+class HealthFailuresByPushIdLoader(ListLoader[int, HealthFailure]):
+    def fetch(self, keys: list[int]) -> Mapping[int, Any]:
+        return health_failures(keys)

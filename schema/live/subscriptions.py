@@ -32,12 +32,19 @@ from schema.live.types import (
     JobFailureEvent,
     LiveInfo,
     PushChangedEvent,
+    PushHealthChangedEvent,
 )
 
 JOB_CHANGED = "job.changed"
 PUSH_CHANGED = "push.changed"
 # pushChanged sends each push at most this often per subscriber, whatever the job churn.
 PUSH_COALESCE_SECONDS = 0.25
+
+
+def _push_by_revision(repository: str, revision: str) -> tuple[int, int] | None:
+    """(repository id, push id) of a repository's push, or None."""
+    found = Push.objects.filter(repository__name=repository, revision=revision).values_list("repository_id", "id")
+    return found.first()
 
 
 def _repository_ids(names: list[str]) -> dict[str, int]:
@@ -204,6 +211,27 @@ class LiveSubscriptions:
         repos = await _resolve_repositories([repository])
         stream = await _open(info, repository_ids=repos, after=after)
         return _push_events(info, stream)
+
+    @strawberry.subscription(
+        description="A push's health (pushHealth) each time its jobs change, coalesced like pushChanged: "
+        "watch a push turn green or red."
+    )
+    async def push_health_changed(
+        self, info: LiveInfo, repository: str, revision: str, after: str | None = None
+    ) -> AsyncGenerator[PushHealthChangedEvent, None]:
+        found = await sync_to_async(_push_by_revision)(repository, revision)
+        if found is None:
+            raise GraphQLError(
+                f"Unknown push {repository}/{revision}.", extensions={"code": "NOT_FOUND", "revision": revision}
+            )
+        repository_id, push_id = found
+        stream = await _open(info, repository_ids=frozenset({repository_id}), push_id=push_id, after=after)
+
+        async def events() -> AsyncGenerator[PushHealthChangedEvent, None]:
+            async for event in _push_events(info, stream):
+                yield PushHealthChangedEvent(cursor=event.cursor, revision=revision, push_id=push_id)
+
+        return events()
 
     @strawberry.subscription(
         description="For bots: failed jobs when they complete (kind COMPLETED), when their error lines are "

@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
+from schema.failures.health import PushHealth
 from schema.jobs.types import Job, JobResult, JobState
 from schema.live.context import LiveContext
 from schema.pushes.types import Push
@@ -62,3 +63,14 @@ class PushChangedEvent:
     @strawberry.field(description="The push as it is now (null if it no longer exists).")
     async def push(self, info: LiveInfo) -> Push | None:
         return await info.context.loaders.push_by_id.load(self.push_id)
+
+
+@strawberry.type(description="A push's jobs changed: its health as it is now (coalesced like pushChanged).")
+class PushHealthChangedEvent:
+    cursor: str
+    revision: str
+    push_id: strawberry.Private[int]
+
+    @strawberry.field
+    def push_health(self) -> PushHealth:
+        return PushHealth(revision=self.revision, push_id=self.push_id)

@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 
 from apps.pushes import models
+from schema.failures.health import PushHealthSummary
 from schema.ids import node_database_ids
 from schema.info import Info
 from schema.jobs.dataloaders import JobPageKey
@@ -111,6 +112,10 @@ class Push(relay.Node):
     @strawberry.field
     async def status(self, info: Info) -> PushStatus:
         return await info.context.loaders.push_status_by_push_id.load(self.database_id)
+
+    @strawberry.field(description="Test, build and lint verdicts (Push Health), batched for a page of pushes.")
+    async def health_summary(self, info: Info) -> PushHealthSummary:
+        return PushHealthSummary.build(await info.context.loaders.health_summary_by_push_id.load(self.database_id))
 
     @strawberry.field(description="The push's jobs in id order, a page at a time (at most 2,000).", metadata=JOBS_PAGE)
     async def jobs(
