@@ -14,6 +14,7 @@ makes real HTTP requests through its real client. Paths served:
   sample_data/bugs (bug_list.json and bugscache_population/run-0.json) changed since
   `last_change_time` (their change time is served as 20 days before the server started, as
   Treeherder's own test does), paged by `limit`/`offset`; with `id=a,b`, those bugs from every file
+  plus made-up open bugs for the error lines of the failing sample logs (`failing_log_bugs`)
 * `/<repo path>/json-pushes?...&endID=<id>`: the sample pushlog, a synthetic one, or one made up
   for a push id named in a sample task's route (so the sample jobs find their push)
 * `/repos/<org>/<repo>/compare/<base>...<head>` and `/repos/<org>/<repo>/pulls/<n>/commits`
@@ -56,6 +57,40 @@ COMPARE = re.compile(r"^/repos/([^/]+)/([^/]+)/compare/([0-9a-f]{40})\.\.\.([0-9
 PR_COMMITS = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)/commits$")
 
 
+def failing_log_bugs(changed: str) -> list[dict[str, Any]]:
+    """Made-up open intermittent bugs for the error lines of FAILING_LOGS (from their golden
+    .logview.json), so the quick start's failed jobs get bug suggestions: summaries in Bugzilla's
+    "Intermittent <test> | <message>" style, ids from 9,000,000."""
+    from apps.failures.parsing.searchterms import clean_line, search_terms
+
+    bugs: list[dict[str, Any]] = []
+    for name in FAILING_LOGS:
+        view = orjson.loads(sample_log_bytes(name.replace(".log.gz", ".logview.json")))
+        for error in view["errors"]:
+            cleaned = clean_line(error["line"])
+            info = search_terms(cleaned)
+            if not info.terms:
+                continue
+            parts = cleaned.split(" | ")
+            subject = info.path_end or info.terms[0]
+            message = parts[2] if len(parts) >= 3 else ""
+            bugs.append(
+                {
+                    "id": 9_000_000 + len(bugs),
+                    "summary": f"Intermittent {subject} | {message}"[:255],
+                    "status": "NEW",
+                    "resolution": "",
+                    "dupe_of": None,
+                    "duplicates": [],
+                    "cf_crash_signature": "",
+                    "keywords": ["intermittent-failure"],
+                    "last_change_time": changed,
+                    "whiteboard": "(made up by the sample server)",
+                }
+            )
+    return bugs
+
+
 class SampleData:
     """Everything the server answers from, loaded once."""
 
@@ -72,7 +107,7 @@ class SampleData:
             {**bug, "last_change_time": changed}
             for name in ("bug_list.json", "bugscache_population/run-0.json")
             for bug in sample_bugs(name)
-        ]
+        ] + failing_log_bugs(changed)
         self.bugs_by_id = {
             bug["id"]: {**bug, "last_change_time": changed} for name in sample_bug_files() for bug in sample_bugs(name)
         }

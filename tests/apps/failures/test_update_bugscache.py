@@ -14,11 +14,13 @@ from apps.classification.models import BugJobMap
 from apps.failures.models import Bugscache
 from apps.failures.services.bugzilla import bugscache_update
 from apps.failures.suggestions import bugs_search
+from devtools.sample_services import failing_log_bugs
 from tests.factories.jobs import JobFactory
 
 pytestmark = pytest.mark.django_db
 
 # Open bug -> its duplicates, after following every chain (bugscache_population run-0 .. run-7).
+MADE_UP = len(failing_log_bugs("2026-01-01T00:00:00Z"))
 OPEN_TO_DUPLICATES = {
     1392106: {1442991, 1443801},
     1411358: {1204281},
@@ -60,8 +62,9 @@ def test_update_follows_duplicates_to_the_open_bug_and_moves_job_links(bugzilla:
     )
     assert bug.whiteboard == "[we have to do something about this][it's urgent]"
     assert bug.modified == Bugscache.objects.get(bugzilla_id=1662628).modified  # inherits the open bug's
-    # The 14 bugs of the duplicate chains plus the 28 of bug_list.json; no placeholder is left.
-    assert Bugscache.objects.count() == 14 + 28
+    # The 14 bugs of the duplicate chains, the 28 of bug_list.json and the sample server's made-up
+    # bugs for its failing logs; no placeholder is left.
+    assert Bugscache.objects.count() == 14 + 28 + MADE_UP
     assert not Bugscache.objects.filter(summary="(no bug data fetched)").exists()
     # Job links on the duplicate moved to the open bug; a job already on the open bug keeps one link.
     assert sorted(BugJobMap.objects.values_list("job_id", "bug__bugzilla_id")) == sorted(
@@ -75,7 +78,7 @@ def test_update_follows_duplicates_to_the_open_bug_and_moves_job_links(bugzilla:
 
 def test_update_is_incremental_and_bounded(bugzilla: Any) -> None:
     first = bugscache_update(max_pages=1)
-    assert first.changed == 33  # 28 + 5 changed bugs: one page
+    assert first.changed == 28 + 5 + MADE_UP  # the changed bugs: one page
     newest = Bugscache.objects.exclude(summary="(no bug data fetched)").order_by("-modified").first()
     assert newest is not None
     bugzilla.bugzilla_queries.clear()
@@ -83,7 +86,7 @@ def test_update_is_incremental_and_bounded(bugzilla: Any) -> None:
     asked = bugzilla.bugzilla_queries[0]["last_change_time"][0]
     expected = newest.modified - datetime.timedelta(minutes=10)
     assert asked == expected.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert Bugscache.objects.count() == 14 + 28  # a second run adds nothing
+    assert Bugscache.objects.count() == 14 + 28 + MADE_UP  # a second run adds nothing
 
     # Bounded: pages of 500 (more than a page of changed bugs is read no further than max_pages).
     import apps.failures.services.bugzilla as bz
