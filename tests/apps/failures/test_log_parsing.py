@@ -15,7 +15,7 @@ from apps.live.models import Event
 from devtools.samples import sample_log_bytes
 from tests.factories.jobs import JobFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 GZ = {"Content-Type": "text/plain", "Content-Encoding": "gzip"}
 
@@ -50,7 +50,9 @@ def test_parse_stores_error_lines_failure_lines_groups_and_publishes(
     assert GroupStatus.objects.filter(job_log=logs["errorsummary_json"]).count() == 29
     assert {_status(log) for log in logs.values()} == {JobLog.Status.PARSED}
     events = list(Event.objects.order_by("id")[before:])
-    assert [e.payload["changed"] for e in events] == [["text_log_errors"]]
+    # The line was never seen before: the failed job is NEW (classification 6) in the same event.
+    assert [e.payload["changed"] for e in events] == [["text_log_errors", "new_failure"]]
+    assert events[0].payload["failure_classification_id"] == 6
     assert events[0].job_id == job.id
 
     # Parsed logs are skipped; a log set back to pending is parsed again without duplicating a row.

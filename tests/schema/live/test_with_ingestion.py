@@ -124,11 +124,15 @@ def test_subscribers_follow_real_ingestion_and_resume_with_a_cursor(
     }
     assert failed, "the synthetic stream fails some tasks"
     # Each failed job: COMPLETED, then ERRORS_READY once its raw log is parsed, carrying the error
-    # lines (read when the event is delivered) and their suggestions.
+    # lines (read when the event is delivered) and their suggestions. Its errorsummary (parsed by
+    # another task, in either order) may mark it intermittent (classification 8): CLASSIFIED.
     kinds: dict[str, list[str]] = {}
     for f in failures:
         kinds.setdefault(f["job"]["guid"], []).append(f["kind"])
-    assert kinds == {guid: ["COMPLETED", "ERRORS_READY"] for guid in failed}
+    assert set(kinds) == failed
+    for guid, seen in kinds.items():
+        assert seen[0] == "COMPLETED" and seen.count("ERRORS_READY") == 1, (guid, seen)
+        assert set(seen[1:]) <= {"ERRORS_READY", "CLASSIFIED"}, (guid, seen)
     for f in failures:
         if f["kind"] == "ERRORS_READY":
             errors = f["job"]["textLogErrors"]
