@@ -13,14 +13,13 @@ import time
 from collections.abc import AsyncGenerator, Callable
 
 import strawberry
-from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 from graphql import GraphQLError
 
 from apps.live.hub import CursorExpired, Hub, Stream, UnknownCursor
 from apps.live.selectors import NumberedEvent
-from apps.pushes.models import Push
-from apps.repositories.models import Repository
+from apps.pushes.selectors import push_in_repositories
+from apps.repositories.selectors import repository_ids_by_names
 from schema.db import db
 from schema.jobs.types import JobResult
 from schema.live import cursors
@@ -40,18 +39,10 @@ PUSH_CHANGED = "push.changed"
 PUSH_COALESCE_SECONDS = 0.25
 
 
-def _repository_ids(names: list[str]) -> dict[str, int]:
-    return dict(Repository.objects.filter(name__in=names).values_list("name", "id"))
-
-
-def _push_in(push_id: int, repository_ids: frozenset[int]) -> bool:
-    return Push.objects.filter(id=push_id, repository_id__in=repository_ids).exists()
-
-
 async def _resolve_repositories(names: list[str]) -> frozenset[int]:
     if not names:
         raise GraphQLError("Name at least one repository.", extensions={"code": "BAD_USER_INPUT"})
-    found = await sync_to_async(_repository_ids)(names)
+    found = await db(repository_ids_by_names)(names)
     missing = sorted(set(names) - set(found))
     if missing:
         raise GraphQLError(
@@ -189,7 +180,7 @@ class LiveSubscriptions:
         after: str | None = None,
     ) -> AsyncGenerator[JobChangedEvent, None]:
         repos = await _resolve_repositories([repository])
-        if push_id is not None and not await sync_to_async(_push_in)(push_id, repos):
+        if push_id is not None and not await db(push_in_repositories)(push_id=push_id, repository_ids=repos):
             raise GraphQLError(f"Unknown push {push_id} in repository {repository}.", extensions={"code": "NOT_FOUND"})
         stream = await _open(info, repository_ids=repos, push_id=push_id, after=after)
         return _job_events(info, stream, JobFilter.from_input(filter))
