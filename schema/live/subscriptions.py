@@ -16,8 +16,9 @@ import strawberry
 from django.db import close_old_connections
 from graphql import GraphQLError
 
-from apps.live.hub import CursorExpired, Hub, Stream, UnknownCursor
-from apps.live.selectors import NumberedEvent
+from apps.live.events import NumberedEvent
+from apps.live.hub import Hub
+from apps.live.stream import CursorExpired, Stream, UnknownCursor
 from apps.pushes.selectors import push_in_repositories
 from apps.repositories.selectors import repository_ids_by_names
 from schema.db import db
@@ -73,8 +74,7 @@ async def _open(
             extensions={"code": "INVALID_CURSOR", "cursor": cursors.encode(exc.head)},
         ) from exc
     if isinstance(info.context, LiveContext):  # over HTTP there is no live context (and no subscription)
-        info.context.stream = stream
-        stream.on_caught_up = info.context.notify_caught_up
+        info.context.handoff.attach(stream)
     return stream
 
 
@@ -90,9 +90,7 @@ async def _prepare_event(info: LiveInfo, seq: int) -> str:
     if now - _connections_checked_at > 1.0:
         _connections_checked_at = now
         await db(close_old_connections)()
-    info.context.fresh_loaders()
-    info.context.cursor = cursors.encode(seq)
-    return info.context.cursor
+    return info.context.begin_event(seq)
 
 
 async def _events[T](
@@ -147,8 +145,8 @@ async def _push_events(info: LiveInfo, stream: Stream) -> AsyncGenerator[PushCha
     try:
         while True:
             # While changes wait for their flush, this subscription must not move to another
-            # execution (they would be lost): the transport checks `holding`.
-            info.context.holding = bool(pending)
+            # execution (they would be lost).
+            info.context.handoff.hold(bool(pending))
             wait = None if not pending else max(0.0, last_flush + PUSH_COALESCE_SECONDS - time.monotonic())
             event = await _next_or_none(stream, wait)
             if event is not None and event.push_id is not None:
