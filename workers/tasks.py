@@ -34,15 +34,16 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from celery import shared_task
+from celery.exceptions import Reject, SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, close_old_connections, connection
+
 from apps.core.http import OutboundError
 from apps.core.metrics import Counters
 from apps.ingestion.services import dead_letters_store
 from apps.jobs.services.ingest import pulse_tasks_ingest
 from apps.pushes.services import pulse_push_ingest
-from celery import shared_task
-from celery.exceptions import Reject, SoftTimeLimitExceeded
-from django.conf import settings
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, close_old_connections, connection
 
 logger = logging.getLogger(__name__)
 
