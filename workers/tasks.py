@@ -6,7 +6,7 @@
 Retry policy: invalid input is never retried (the services reject it, logged and counted). A message
 whose push is not stored yet, a fetch that failed transiently, or a database that is unavailable is
 re-enqueued (only those messages) after `INGEST_RETRY_BASE_SECONDS * 2**attempt` (jittered, at most
-RETRY_MAX_COUNTDOWN, 25 min), up to INGEST_MAX_RETRIES times; then it is dead-lettered (apps.ingestion).
+RETRY_MAX_COUNTDOWN, 25 min), up to INGEST_MAX_RETRIES times; then it is dead-lettered (apps.dead_letters).
 An unexpected error in a batch re-runs its messages one by one so that only the culprit is dead-lettered.
 
 Time limits and lost deliveries (ingestion is idempotent, so running a message twice is harmless;
@@ -41,7 +41,7 @@ from django.db import DatabaseError, IntegrityError, InterfaceError, Operational
 
 from apps.core.http import OutboundError
 from apps.core.metrics import Counters
-from apps.ingestion.services import dead_letters_store
+from apps.dead_letters.services import dead_letters_store
 from apps.jobs.services.ingest import pulse_tasks_ingest
 from apps.pushes.services import pulse_push_ingest
 
