@@ -12,15 +12,16 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from celery import shared_task
+from django.db import close_old_connections
+
 from apps.failures.services.logs import job_logs_parse
 from apps.failures.services.scheduling import NORMAL_QUEUE, parse_requests_for
 from apps.live.events import JobChanged
-from celery import shared_task
 
 # The configured app (broker, queues, eager in embedded mode) even in a process that is not a worker,
 # e.g. the embedded replay, which schedules parses in-process.
 from config.celery import app as _celery_app  # noqa: F401
-from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
 

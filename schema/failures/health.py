@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from apps.failures.health import BUILD, LINT, TEST, HealthFailure, HealthSummary, Metric
+from schema.failures.dataloaders import (
+    FailureLinesByJobGuidLoader,
+    HealthFailuresByPushIdLoader,
+    HealthSummaryByPushIdLoader,
+)
 from schema.info import Info
+from schema.jobs.dataloaders import JobByIdLoader
 
 if TYPE_CHECKING:
     from schema.jobs.types import Job
@@ -40,14 +46,17 @@ class PushHealthFailure:
 
     @strawberry.field
     async def job(self, info: Info) -> Annotated[Job, strawberry.lazy("schema.jobs.types")] | None:
-        return await info.context.loaders.job_by_id.load(self.job_id)
+        from schema.jobs.types import Job  # at run time: schema.jobs.types imports this module's siblings
+
+        row = await JobByIdLoader.of(info).load(self.job_id)
+        return Job.from_model(row) if row is not None else None
 
     @strawberry.field(description="The tests that failed in it (its errorsummary's test_result lines).")
     async def failed_tests(self, info: Info) -> list[str]:
-        job = await info.context.loaders.job_by_id.load(self.job_id)
-        if job is None:
+        row = await JobByIdLoader.of(info).load(self.job_id)
+        if row is None:
             return []
-        lines = await info.context.loaders.failure_lines_by_job_guid.load(job.guid)
+        lines = await FailureLinesByJobGuidLoader.of(info).load(row.guid)
         return list(dict.fromkeys(line.test for line in lines if line.action == "test_result" and line.test))
 
 
@@ -99,11 +108,11 @@ class PushHealth:
 
     @strawberry.field
     async def summary(self, info: Info) -> PushHealthSummary:
-        return PushHealthSummary.build(await info.context.loaders.health_summary_by_push_id.load(self.push_id))
+        return PushHealthSummary.build(await HealthSummaryByPushIdLoader.of(info).load(self.push_id))
 
     @strawberry.field(description="Failed jobs, in job id order.")
     async def failures(self, info: Info, category: str | None = None) -> list[PushHealthFailure]:
-        found: list[HealthFailure] = await info.context.loaders.health_failures_by_push_id.load(self.push_id)
+        found: list[HealthFailure] = await HealthFailuresByPushIdLoader.of(info).load(self.push_id)
         return [
             PushHealthFailure(
                 category=f.category, classification=HealthClassification(f.classification), job_id=f.job_id

@@ -8,6 +8,7 @@ import strawberry
 
 from apps.failures import models
 from apps.failures.suggestions import LineSuggestions
+from schema.failures.dataloaders import BugSuggestionsByLineLoader
 from schema.info import Info
 
 
@@ -27,7 +28,7 @@ class TextLogError:
         "batched for every line of the request."
     )
     async def bug_suggestions(self, info: Info) -> BugSuggestions:
-        found = await info.context.loaders.bug_suggestions_by_line.load(self.line)
+        found = await BugSuggestionsByLineLoader.of(info).load(self.line)
         return BugSuggestions.from_suggestions(found)
 
 
