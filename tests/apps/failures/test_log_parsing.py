@@ -107,3 +107,44 @@ def test_hosts_off_the_allow_list_are_never_fetched(ingest_settings: Any, sample
     ok = JobLog.objects.create(job=job2, name="live_backing_log", url=f"{sample_services.url}/t3/allowed_redirect.log")
     assert job_logs_parse(job_id=job2.id).parsed == [ok.id]
     assert TextLogError.objects.filter(job=job2).count() == 1
+
+
+def test_a_chunked_body_over_the_cap_is_cut_off_while_streaming(ingest_settings: Any, monkeypatch: Any) -> None:
+    """No Content-Length to refuse up front: the cap is counted on the compressed bytes as they come."""
+    import socket
+    import threading
+
+    import apps.core.http as http
+
+    body = gzip.compress(os.urandom(300_000), compresslevel=1)  # ~300 KB of incompressible gzip
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    sent: list[int] = []
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n")
+            try:
+                for i in range(0, len(body), 16384):
+                    part = body[i : i + 16384]
+                    conn.sendall(b"%x\r\n%s\r\n" % (len(part), part))
+                    sent.append(len(part))
+                conn.sendall(b"0\r\n\r\n")
+            except OSError:
+                pass  # the client hung up at the cap
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    ingest_settings.OUTBOUND_ALLOWED_HOSTS = [f"127.0.0.1:{port}"]
+    http.reset_pool()
+    monkeypatch.setattr("apps.failures.services.logs.MAX_LOG_DOWNLOAD_BYTES", 100_000)
+    job = JobFactory(result=Job.Result.TESTFAILED)
+    log = JobLog.objects.create(job=job, name="live_backing_log", url=f"http://127.0.0.1:{port}/chunked.log")
+    outcome = job_logs_parse(job_id=job.id)
+    thread.join(10)
+    server.close()
+    assert outcome.skipped_size == [log.id]
+    assert _status(log) == JobLog.Status.SKIPPED_SIZE
+    assert not TextLogError.objects.filter(job=job).exists()
