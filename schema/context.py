@@ -10,7 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from schema.classification.dataloaders import BugLinksByJobIdLoader, NotesByJobIdLoader
+from schema.classification.dataloaders import (
+    BugLinkHistoryByJobIdLoader,
+    BugLinksByJobIdLoader,
+    InvestigatedTestsByPushIdLoader,
+    NoteHistoryByJobIdLoader,
+    NotesByJobIdLoader,
+)
 from schema.failures.dataloaders import BugByIdLoader, FailureLinesByJobGuidLoader, TextLogErrorsByJobIdLoader
 from schema.info import Info
 from schema.jobs.dataloaders import (
@@ -58,6 +64,11 @@ class Loaders:
     notes_by_job_id: NotesByJobIdLoader = field(default_factory=NotesByJobIdLoader)
     bug_links_by_job_id: BugLinksByJobIdLoader = field(default_factory=BugLinksByJobIdLoader)
     bug_by_id: BugByIdLoader = field(default_factory=BugByIdLoader)
+    note_history_by_job_id: NoteHistoryByJobIdLoader = field(default_factory=NoteHistoryByJobIdLoader)
+    bug_link_history_by_job_id: BugLinkHistoryByJobIdLoader = field(default_factory=BugLinkHistoryByJobIdLoader)
+    investigated_tests_by_push_id: InvestigatedTestsByPushIdLoader = field(
+        default_factory=InvestigatedTestsByPushIdLoader
+    )
 
 
 @dataclass

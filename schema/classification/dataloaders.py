@@ -7,8 +7,9 @@ from typing import Any
 
 from apps.classification import selectors
 from apps.classification.models import BugJobMap
+from apps.classification.models import InvestigatedTest as InvestigatedTestModel
 from apps.classification.models import JobNote as JobNoteModel
-from schema.classification.types import BugLink, JobNote
+from schema.classification.types import BugLink, InvestigatedTest, JobNote
 from schema.loading import ListLoader
 
 
@@ -26,3 +27,27 @@ class BugLinksByJobIdLoader(ListLoader[int, BugLink]):
 
     def build_item(self, row: BugJobMap) -> BugLink:
         return BugLink.from_model(row)
+
+
+class NoteHistoryByJobIdLoader(ListLoader[int, JobNote]):
+    def fetch(self, keys: list[int]) -> Mapping[int, Any]:
+        return selectors.note_history_by_job_ids(keys)
+
+    def build_item(self, row: JobNoteModel) -> JobNote:
+        return JobNote.from_model(row)
+
+
+class BugLinkHistoryByJobIdLoader(ListLoader[int, BugLink]):
+    def fetch(self, keys: list[int]) -> Mapping[int, Any]:
+        return selectors.bug_link_history_by_job_ids(keys)
+
+    def build_item(self, row: BugJobMap) -> BugLink:
+        return BugLink.from_model(row)
+
+
+class InvestigatedTestsByPushIdLoader(ListLoader[int, InvestigatedTest]):
+    def fetch(self, keys: list[int]) -> Mapping[int, Any]:
+        return selectors.investigated_tests_by_push_ids(keys)
+
+    def build_item(self, row: InvestigatedTestModel) -> InvestigatedTest:
+        return InvestigatedTest.from_model(row)

@@ -40,6 +40,7 @@ MAX_ERROR_LINES_PER_JOB = 40
 MAX_FAILURE_LINES_PER_JOB = 150
 MAX_NOTES_PER_JOB = 20
 MAX_BUG_LINKS_PER_JOB = 20
+MAX_HISTORY_PER_JOB = 100
 
 
 @strawberry.enum(description="Whether a log was parsed for errors.")
@@ -189,6 +190,22 @@ class Job(relay.Node):
     @strawberry.field(metadata=bounded(MAX_BUG_LINKS_PER_JOB))
     async def bug_links(self, info: Info) -> list[BugLink]:
         return await info.context.loaders.bug_links_by_job_id.load(self.database_id)
+
+    @strawberry.field(
+        description="The audit trail: every classification, deleted ones too (marked), newest first.",
+        metadata=bounded(MAX_HISTORY_PER_JOB),
+    )
+    async def note_history(self, info: Info) -> list[JobNote]:
+        found = await info.context.loaders.note_history_by_job_id.load(self.database_id)
+        return found[:MAX_HISTORY_PER_JOB]
+
+    @strawberry.field(
+        description="The audit trail: every bug link, unlinked ones too (marked), newest first.",
+        metadata=bounded(MAX_HISTORY_PER_JOB),
+    )
+    async def bug_link_history(self, info: Info) -> list[BugLink]:
+        found = await info.context.loaders.bug_link_history_by_job_id.load(self.database_id)
+        return found[:MAX_HISTORY_PER_JOB]
 
     @strawberry.field
     async def push(self, info: Info) -> Annotated[Push, strawberry.lazy("schema.pushes.types")]:

@@ -41,6 +41,9 @@ MAX_OPERATIONS = 100
 
 CLOSE_KEEPALIVE_TIMEOUT = 4001
 CLOSE_SLOW_CONSUMER = 4002
+# The token a connection authenticated with was revoked or expired (graphql-ws clients treat 4401 as
+# fatal and do not reconnect with the same credentials).
+CLOSE_CREDENTIALS_ENDED = 4401
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
