@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.accounts import services
 from apps.accounts.models import ApiToken
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - a test account's password
+PASSWORD = "correct horse battery staple"
 
 
 def make_user(username: str, *, sheriff: bool = False, password: str | None = PASSWORD) -> Any:
