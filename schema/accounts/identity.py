@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from graphql import GraphQLError
 
 from apps.accounts.identity import ANONYMOUS, InvalidCredentials, Principal, principal_for_request
@@ -47,8 +48,9 @@ async def require(info: Any, action: Action) -> Principal:
         raise GraphQLError(str(exc), extensions={"code": exc.code, "action": action.value}) from None
     request = getattr(info.context, "request", None)
     if not await db(mutation_allowed)(principal, request):
+        rate = settings.MUTATION_RATE_LIMIT
         raise GraphQLError(
-            "Too many changes: slow down and retry in a minute.",
-            extensions={"code": "RATE_LIMITED", "action": action.value},
+            f"Too many changes (at most {rate} per user): retry later.",
+            extensions={"code": "RATE_LIMITED", "action": action.value, "rate": rate},
         )
     return principal
