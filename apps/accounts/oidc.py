@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from apps.accounts import services
@@ -20,6 +21,16 @@ def username_from_claims(email: str, claims: dict[str, Any] | None = None) -> st
 
 
 class SheriffOIDCBackend(OIDCAuthenticationBackend):
+    def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
+        # mozilla-django-oidc checks the signature and nonce but not the audience; an ID token
+        # issued to another client of the same provider must not sign anyone in here.
+        payload: dict[str, Any] = super().verify_token(token, **kwargs)
+        audience = payload.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        if self.OIDC_RP_CLIENT_ID not in audiences:
+            raise SuspiciousOperation("The ID token was issued to another client.")
+        return payload
+
     def get_userinfo(self, access_token: str, id_token: str, payload: dict[str, Any]) -> dict[str, Any]:
         # Providers (Auth0 among them) put custom claims such as groups in the ID token; the
         # userinfo answer wins where both have a claim.
