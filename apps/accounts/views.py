@@ -7,10 +7,18 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
+from django_ratelimit.decorators import ratelimit
 
 
+# Password guessing: at most LOGIN_RATE_LIMIT attempts per account name (not per IP, which a proxy
+# in front would make one for everybody); over it the form answers 403.
+@method_decorator(
+    ratelimit(group="accounts.login", key="post:username", rate=lambda g, r: settings.LOGIN_RATE_LIMIT, method="POST"),
+    name="post",
+)
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True

@@ -36,6 +36,7 @@ API_TOKEN_MAX_DAYS = AUTH.api_token_max_days
 # django-ratelimit counts in the default cache (Redis outside embedded mode).
 MUTATION_RATE_LIMIT = AUTH.mutation_rate_limit
 RATELIMIT_USE_CACHE = "default"
+LOGIN_RATE_LIMIT = "10/m"
 CLASSIFY_BATCH_MAX = AUTH.classify_batch_max
 # Request bodies larger than this are refused (400) before they are parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = AUTH.request_body_max_bytes
