@@ -44,4 +44,4 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = AUTH.request_body_max_bytes
 # WebSockets: a token's connection is re-checked this often, and closed (4401) once the token is
 # revoked or expired.
 LIVE_REAUTH_SECONDS = AUTH.live_reauth_seconds
-LIVE_CONNECTION_REVALIDATOR = "schema.accounts.connection.revalidate"
+LIVE_CONNECTION_REVALIDATOR = "server.ws.tokens.revalidate"

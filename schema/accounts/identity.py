@@ -1,7 +1,7 @@
 """Who a GraphQL operation acts as, and the one check every mutation makes before its service.
 
 Over HTTP the principal comes from the request (bearer token, else session, checked once per
-request); over a WebSocket from the connection's authenticator (schema/accounts/connection.py).
+request); over a WebSocket from the connection's authenticator (server/ws/tokens.py).
 Refusals are GraphQL errors with a code (UNAUTHENTICATED, CSRF_FAILED, FORBIDDEN, RATE_LIMITED),
 never masked; domain errors are returned as data by each mutation's result union.
 """

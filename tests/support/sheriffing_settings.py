@@ -3,5 +3,5 @@ the live tests' demonstration one) and a re-check of open connections every seco
 
 from tests.support.live_settings import *  # noqa: F403
 
-LIVE_CONNECTION_AUTHENTICATOR = "schema.accounts.connection.authenticate"
+LIVE_CONNECTION_AUTHENTICATOR = "server.ws.tokens.authenticate"
 LIVE_REAUTH_SECONDS = 1.0

@@ -10,9 +10,9 @@ from weakref import WeakSet
 
 from django.conf import settings
 
-from schema.live.transport import auth
-from schema.live.transport.connection import CLOSE_CREDENTIALS_ENDED, LEGACY_WS, TRANSPORT_WS, Connection
-from schema.live.transport.origin import handshake_allowed
+from server.ws import auth
+from server.ws.connection import CLOSE_CREDENTIALS_ENDED, LEGACY_WS, TRANSPORT_WS, Connection
+from server.ws.origin import handshake_allowed
 
 logger = logging.getLogger(__name__)
 

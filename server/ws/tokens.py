@@ -1,4 +1,5 @@
-"""The WebSocket connection authenticator (settings.LIVE_CONNECTION_AUTHENTICATOR) and its re-check.
+"""API tokens on WebSockets: the connection authenticator (settings.LIVE_CONNECTION_AUTHENTICATOR)
+and the re-check of open connections (settings.LIVE_CONNECTION_REVALIDATOR).
 
 connection_init's payload may carry `{"Authorization": "Bearer <token>"}` (or `authorization`,
 or `token`): the connection then acts as the token's user, with its scopes. No credential: the
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import sync_to_async
+
 from apps.accounts.identity import InvalidCredentials, Principal, bearer_token, principal_from_token, still_valid
-from schema.db import db
-from schema.live.transport.auth import ConnectionRejected
+from server.ws.auth import ConnectionRejected
 
 
 def _credential(params: dict[str, Any]) -> str | None:
@@ -34,7 +36,7 @@ async def authenticate(connection_params: dict[str, Any], scope: dict[str, Any])
     if raw is None:
         return None
     try:
-        return await db(principal_from_token)(raw)
+        return await sync_to_async(principal_from_token)(raw)
     except InvalidCredentials as exc:
         raise ConnectionRejected(str(exc)) from None
 
@@ -43,5 +45,5 @@ async def revalidate(users: list[Any]) -> list[bool]:
     principals = [u for u in users if isinstance(u, Principal)]
     if not any(p.token_id is not None for p in principals):
         return [True] * len(users)
-    verdicts = iter(await db(still_valid)(principals))
+    verdicts = iter(await sync_to_async(still_valid)(principals))
     return [next(verdicts) if isinstance(u, Principal) else True for u in users]
