@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from apps.accounts.identity import InvalidCredentials, principal_for_request
 from apps.accounts.models import ApiToken
 from apps.classification import services as classification
 from tests import factories as f
@@ -62,7 +63,7 @@ class World:
 
 
 def _world(n: int) -> World:
-    author = make_user(f"matrix-author{n}")
+    author = make_user(f"matrix-author{n}", password=None)
     job = f.JobFactory(result="testfailed")
     note = classification.jobs_classify(user=author, job_ids=[job.id], classification_id=2)[0]
     return World(
@@ -117,7 +118,10 @@ ALLOWED_TO_ANY_SIGNED_IN = {
 def test_authorisation_matrix_over_http(sheriff_stack: LiveStack) -> None:
     url = sheriff_stack.url
     user, sheriff = make_user("matrix-user"), make_user("matrix-sheriff", sheriff=True)
-    bot, sheriff_bot = make_user("matrix-bot", password=None), make_user("matrix-sheriff-bot", sheriff=True)
+    bot, sheriff_bot = (
+        make_user("matrix-bot", password=None),
+        make_user("matrix-sheriff-bot", sheriff=True, password=None),
+    )
     clients = {
         "anonymous": Caller(url),
         "user": Caller(url).sign_in("matrix-user"),
@@ -225,3 +229,15 @@ def test_tokens_are_shown_once_stored_hashed_and_never_logged(sheriff_stack: Liv
     assert raw not in after_revoke["errors"][0]["message"]
     for log in (sheriff_stack.daphne.log(), sheriff_stack.relay.log()):
         assert raw not in log and raw[10:] not in log
+
+
+@pytest.mark.django_db
+def test_an_authorization_header_must_be_a_live_bearer_token(rf: Any) -> None:
+    # (In-process, and needing the database: running this module alone still sets up the test
+    # database, which the module's stack uses.)
+    raw = make_token(make_user("header-bot", password=None), "read")
+    for header in ("Basic dXNlcjpwYXNz", f"Bearer {raw}x", "Bearer "):
+        with pytest.raises(InvalidCredentials) as refused:
+            principal_for_request(rf.post("/graphql", HTTP_AUTHORIZATION=header))
+        assert raw not in str(refused.value)
+    assert principal_for_request(rf.post("/graphql", HTTP_AUTHORIZATION=f"bearer {raw}")).username == "header-bot"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from websockets.exceptions import ConnectionClosed
 
 from apps.accounts import services as accounts
+from apps.accounts.identity import ANONYMOUS, principal_from_token, still_valid
 from apps.accounts.models import ApiToken
 from tests import factories as f
 from tests.schema.live.conftest import LiveStack
@@ -143,18 +144,33 @@ def test_revoking_a_token_closes_its_open_subscriptions(sheriff_stack: LiveStack
     assert refused == 4403
 
 
-def test_a_token_expiring_closes_its_open_subscriptions(sheriff_stack: LiveStack) -> None:
+def test_a_token_expiring_closes_its_open_subscriptions_and_nothing_is_delivered_after(
+    sheriff_stack: LiveStack,
+) -> None:
     user = make_user("live-expiring", password=None)
     raw = make_token(user, "read")
-    ApiToken.objects.filter(user=user).update(expires_at=timezone.now() + datetime.timedelta(seconds=2))
+    expires = timezone.now() + datetime.timedelta(seconds=2)
+    ApiToken.objects.filter(user=user).update(expires_at=expires)
     repo = f.RepositoryFactory()
+    job = f.JobFactory(push=f.PushFactory(repository=repo))
+    after = settled_cursor()
 
-    async def scenario() -> int | None:
+    async def scenario() -> tuple[list[dict[str, Any]], int | None]:
         client = await GraphQLWS.connect(sheriff_stack.url, params=_bearer(raw))
-        await client.subscribe("jobs", JOB_CHANGED, {"repo": repo.name})
-        return await _closed(client)
+        await client.subscribe("jobs", JOB_CHANGED, {"repo": repo.name, "after": after})
+        await asyncio.sleep(max(0.0, (expires - timezone.now()).total_seconds()))
+        await sync_to_async(publish_jobs)([job])  # after the expiry: must not reach the client
+        received: list[dict[str, Any]] = []
+        try:
+            while True:
+                received.append(await client.receive(timeout=15))
+        except ConnectionClosed:
+            pass
+        return received, client.ws.close_code
 
-    assert asyncio.run(scenario()) == 4401
+    received, code = asyncio.run(scenario())
+    assert received == []
+    assert code == 4401
 
 
 def test_a_bad_token_is_refused_at_connection_init_and_anonymous_is_accepted(sheriff_stack: LiveStack) -> None:
@@ -171,3 +187,15 @@ def test_a_bad_token_is_refused_at_connection_init_and_anonymous_is_accepted(she
     refused, me = asyncio.run(scenario())
     assert refused == 4403
     assert me == "{'me': None}"
+
+
+@pytest.mark.django_db
+def test_still_valid_answers_for_each_principal() -> None:
+    # (In-process, and needing the database: running this module alone still sets up the test
+    # database, which the module's stack uses.)
+    user = make_user("revalidated", password=None)
+    good, revoked, expiring = (principal_from_token(make_token(user, "read")) for _ in range(3))
+    accounts.api_token_revoke(user=user, token_id=revoked.token_id)
+    ApiToken.objects.filter(id=expiring.token_id).update(expires_at=timezone.now())
+
+    assert still_valid([good, ANONYMOUS, revoked, expiring]) == [True, True, False, False]
