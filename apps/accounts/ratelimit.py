@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -10,7 +11,13 @@ from django_ratelimit.core import get_usage
 
 from apps.accounts.identity import Principal
 
+logger = logging.getLogger(__name__)
+
 GROUP = "graphql.mutation"
+
+
+class CounterUnavailable(Exception):
+    """The cache that counts mutations cannot be reached: writes are refused (fail closed)."""
 
 
 def mutation_allowed(principal: Principal, request: HttpRequest | None) -> bool:
@@ -25,5 +32,11 @@ def mutation_allowed(principal: Principal, request: HttpRequest | None) -> bool:
     def identity(group: str, request: Any) -> str:
         return key
 
-    usage = get_usage(request, group=GROUP, key=identity, rate=settings.MUTATION_RATE_LIMIT, increment=True)
+    try:
+        usage = get_usage(request, group=GROUP, key=identity, rate=settings.MUTATION_RATE_LIMIT, increment=True)
+    except Exception as exc:  # Redis down or refusing: nothing can count, so nothing is allowed
+        logger.warning("mutation rate limit: the cache is unavailable (%s)", type(exc).__name__)
+        raise CounterUnavailable from exc
+    if usage is not None and usage["count"] == 0 and usage["limit"] == 0:
+        raise CounterUnavailable  # django-ratelimit's answer when the cache returned nothing
     return usage is None or not usage["should_limit"]

@@ -15,7 +15,7 @@ from graphql import GraphQLError
 
 from apps.accounts.identity import ANONYMOUS, InvalidCredentials, Principal, principal_for_request
 from apps.accounts.permissions import Action, NotAllowed, authorise
-from apps.accounts.ratelimit import mutation_allowed
+from apps.accounts.ratelimit import CounterUnavailable, mutation_allowed
 from schema.db import db
 
 _CACHED = "_treeherder_principal"
@@ -47,7 +47,14 @@ async def require(info: Any, action: Action) -> Principal:
     except NotAllowed as exc:
         raise GraphQLError(str(exc), extensions={"code": exc.code, "action": action.value}) from None
     request = getattr(info.context, "request", None)
-    if not await db(mutation_allowed)(principal, request):
+    try:
+        allowed = await db(mutation_allowed)(principal, request)
+    except CounterUnavailable:
+        raise GraphQLError(
+            "Changes are paused: the rate-limit counter (the cache) is unavailable. Retry shortly.",
+            extensions={"code": "SERVICE_UNAVAILABLE", "action": action.value},
+        ) from None
+    if not allowed:
         rate = settings.MUTATION_RATE_LIMIT
         raise GraphQLError(
             f"Too many changes (at most {rate} per user): retry later.",

@@ -11,10 +11,12 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
 from apps.accounts.models import ApiToken
+from apps.classification.models import InvestigatedTest
 from tests import factories as f
 from tests.support.accounts import make_token, make_user
 from tests.support.graphql import graphql_request
@@ -159,3 +161,20 @@ def test_token_commands_print_the_token_once_and_never_log_it(caplog: pytest.Log
     assert f"{token.prefix}…" in listing.getvalue() and "revoked" in listing.getvalue()
     assert caplog.records  # the requests did log (the refusal at least), just never the token
     assert raw not in caplog.text and raw[10:] not in caplog.text
+
+
+def test_writes_pause_while_the_rate_limit_counter_is_unreachable() -> None:
+    raw = make_token(make_user("paused-bot", password=None), "classify")
+    job = f.JobFactory(result="testfailed")
+    caches = {
+        **settings.CACHES,
+        # Nothing listens on port 1: every cache call fails the way a Redis outage does.
+        "unreachable": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},
+    }
+
+    with override_settings(CACHES=caches, RATELIMIT_USE_CACHE="unreachable"):
+        body = graphql_request(MARK, {"push": job.push_id, "type": job.job_type_id}, **_bearer(raw))
+
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"] == {"code": "SERVICE_UNAVAILABLE", "action": "mark_investigated"}
+    assert not InvestigatedTest.objects.exists()
