@@ -1,7 +1,8 @@
 """The one place that reads the process environment.
 
 Every setting the system takes comes from an environment variable read here, with its default
-documented in the README ("Configuration"). Settings modules import `CONFIG`; nothing else in the
+documented in docs/configuration.md (tests/config/test_settings_doc.py holds this module,
+`.env.example` and that page to the same names and defaults). Settings modules import `CONFIG`; nothing else in the
 project calls `os.environ` or `environ.Env`.
 
 Two modes:
@@ -143,7 +144,7 @@ CONFIG = load()
 
 @dataclass(frozen=True)
 class IngestConfig:
-    """Pulse ingestion knobs (README "Configuration", ingestion rows)."""
+    """Pulse ingestion knobs (docs/configuration.md, ingestion rows)."""
 
     projects_to_ingest: list[str]
     batch_size: int
@@ -224,22 +225,19 @@ class AuthConfig:
         return bool(self.oidc_client_id)
 
 
-_OIDC_REQUIRED = (
-    "OIDC_RP_CLIENT_ID",
-    "OIDC_RP_CLIENT_SECRET",
-    "OIDC_OP_AUTHORIZATION_ENDPOINT",
-    "OIDC_OP_TOKEN_ENDPOINT",
-    "OIDC_OP_USER_ENDPOINT",
-)
-
-
 def load_auth() -> AuthConfig:
-    given = {name: _str(name) for name in _OIDC_REQUIRED}
+    given = {
+        "OIDC_RP_CLIENT_ID": _str("OIDC_RP_CLIENT_ID"),
+        "OIDC_RP_CLIENT_SECRET": _str("OIDC_RP_CLIENT_SECRET"),
+        "OIDC_OP_AUTHORIZATION_ENDPOINT": _str("OIDC_OP_AUTHORIZATION_ENDPOINT"),
+        "OIDC_OP_TOKEN_ENDPOINT": _str("OIDC_OP_TOKEN_ENDPOINT"),
+        "OIDC_OP_USER_ENDPOINT": _str("OIDC_OP_USER_ENDPOINT"),
+    }
     if any(given.values()) and not all(given.values()):
         missing = [name for name, value in given.items() if not value]
         raise ImproperlyConfigured(
             f"OIDC sign-in is half configured: {', '.join(missing)} not set. Set all of "
-            f"{', '.join(_OIDC_REQUIRED)} (and OIDC_OP_JWKS_ENDPOINT for RS256), or none for local accounts."
+            f"{', '.join(given)} (and OIDC_OP_JWKS_ENDPOINT for RS256), or none for local accounts."
         )
     sign_algo = _str("OIDC_RP_SIGN_ALGO", "RS256")
     jwks = _str("OIDC_OP_JWKS_ENDPOINT")

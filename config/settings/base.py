@@ -27,8 +27,9 @@ INSTALLED_APPS = [
     "apps.classification",
     "apps.accounts",
     "apps.live",
-    "apps.ingestion",
+    "apps.dead_letters",
     "workers",
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -62,7 +63,7 @@ TEMPLATES = [
     }
 ]
 
-# Every datetime is timezone-aware UTC (Treeherder stored naive UTC; see README "Deviations").
+# Every datetime is timezone-aware UTC (Treeherder stored naive UTC; see docs/deviations.md).
 USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"

@@ -4,24 +4,26 @@ schema/accounts/identity.py)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 
 from apps.accounts.permissions import Action
 from apps.classification import services
+from apps.jobs.models import Job as JobModel
 from schema.accounts.identity import require
 from schema.classification.types import BugLink, InvestigatedTest, JobNote
 from schema.db import db
 from schema.info import Info
+from schema.jobs.dataloaders import JobByIdLoader
+from schema.jobs.types import Job
+from schema.pushes.dataloaders import PushByIdLoader
+from schema.pushes.types import Push
 from schema.results import InvalidInput, NotFound
 
-if TYPE_CHECKING:
-    from schema.jobs.types import Job
-    from schema.pushes.types import Push
 
-JobRef = Annotated["Job", strawberry.lazy("schema.jobs.types")]
-PushRef = Annotated["Push", strawberry.lazy("schema.pushes.types")]
+def _job(row: JobModel | None) -> Job | None:
+    return Job.from_model(row) if row is not None else None
 
 
 @strawberry.input(description="A bug: exactly one of a Bugzilla id or an internal issue id.")
@@ -46,9 +48,9 @@ class JobsClassified:
     notes: list[JobNote]
 
     @strawberry.field(description="The jobs as they are now.")
-    async def jobs(self, info: Info) -> list[JobRef]:
-        found = await info.context.loaders.job_by_id.load_many([n.job_id for n in self.notes])
-        return [job for job in found if job is not None]
+    async def jobs(self, info: Info) -> list[Job]:
+        rows = await JobByIdLoader.of(info).load_many([n.job_id for n in self.notes])
+        return [Job.from_model(row) for row in rows if row is not None]
 
 
 @strawberry.type
@@ -56,8 +58,8 @@ class NoteDeleted:
     note: JobNote = strawberry.field(description="The note, now marked deleted.")
 
     @strawberry.field
-    async def job(self, info: Info) -> JobRef | None:
-        return await info.context.loaders.job_by_id.load(self.note.job_id)
+    async def job(self, info: Info) -> Job | None:
+        return _job(await JobByIdLoader.of(info).load(self.note.job_id))
 
 
 @strawberry.type
@@ -67,8 +69,8 @@ class BugLinked:
     job_id: strawberry.Private[int]
 
     @strawberry.field
-    async def job(self, info: Info) -> JobRef | None:
-        return await info.context.loaders.job_by_id.load(self.job_id)
+    async def job(self, info: Info) -> Job | None:
+        return _job(await JobByIdLoader.of(info).load(self.job_id))
 
 
 @strawberry.type
@@ -77,8 +79,8 @@ class BugUnlinked:
     job_id: strawberry.Private[int]
 
     @strawberry.field
-    async def job(self, info: Info) -> JobRef | None:
-        return await info.context.loaders.job_by_id.load(self.job_id)
+    async def job(self, info: Info) -> Job | None:
+        return _job(await JobByIdLoader.of(info).load(self.job_id))
 
 
 @strawberry.type
@@ -87,8 +89,9 @@ class PushClassificationsCleared:
     push_id: strawberry.Private[int]
 
     @strawberry.field
-    async def push(self, info: Info) -> PushRef | None:
-        return await info.context.loaders.push_by_id.load(self.push_id)
+    async def push(self, info: Info) -> Push | None:
+        row = await PushByIdLoader.of(info).load(self.push_id)
+        return Push.from_model(row) if row is not None else None
 
 
 @strawberry.type
