@@ -8,7 +8,7 @@ golden output:
 2. `pulse_job_transform` (Treeherder's `JobLoader.transform`): the internal job dict that
    `taskcluster_transformed_jobs.json` holds, which the job store writes.
 
-Everything here is pure: no database, no HTTP. Inputs that do not qualify raise `MessageRejected`
+Everything here is pure: no database, no HTTP. Inputs that do not qualify raise `Rejected`
 with a short machine-readable reason (counted in metrics) and a readable detail (logged once).
 """
 
@@ -28,6 +28,7 @@ import yaml
 from django.conf import settings
 
 from apps.core.dates import iso8601_epoch_seconds
+from apps.core.pulse import PulseEnvelope, Rejected
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -55,15 +56,6 @@ TEST_RESULTS = {
     "unknown": "unknown",
 }
 BUILD_RESULTS = {**TEST_RESULTS, "fail": "busted"}
-
-
-class MessageRejected(Exception):
-    """The message is not (or not validly) a Treeherder job. Never retried."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 def _load_validator(name: str) -> Any:
@@ -103,20 +95,20 @@ _validate_message = fastjsonschema.compile(_MESSAGE_SCHEMA)
 
 
 def task_message_validate(*, body: Any, exchange: str) -> dict[str, Any]:
-    """Check the shape of a queue message body; returns it. Raises MessageRejected."""
+    """Check the shape of a queue message body; returns it. Raises Rejected."""
     if exchange not in TASK_EXCHANGES:
-        raise MessageRejected("unknown_exchange", f"not a Taskcluster queue task exchange: {exchange!r}")
+        raise Rejected("unknown_exchange", f"not a Taskcluster queue task exchange: {exchange!r}")
     try:
         _validate_message(body)
     except fastjsonschema.JsonSchemaException as exc:
-        raise MessageRejected("invalid_message", f"message does not match the queue message schema: {exc}") from exc
+        raise Rejected("invalid_message", f"message does not match the queue message schema: {exc}") from exc
     payload: dict[str, Any] = body
     if TASK_EXCHANGES[exchange] != "defined":
         run_id = payload.get("runId")
         if run_id is None:
-            raise MessageRejected("invalid_message", "runId missing")
+            raise Rejected("invalid_message", "runId missing")
         if not any(run["runId"] == run_id for run in payload["status"]["runs"]):
-            raise MessageRejected("invalid_message", f"runId {run_id} not among status.runs")
+            raise Rejected("invalid_message", f"runId {run_id} not among status.runs")
     return payload
 
 
@@ -145,7 +137,7 @@ def route_origins(routes: Iterable[str]) -> list[dict[str, Any]]:
     """Every Treeherder route among `routes` that parses (see route_parse), parsed."""
     origins = []
     for route in treeherder_routes(routes):
-        with contextlib.suppress(MessageRejected):
+        with contextlib.suppress(Rejected):
             origins.append(route_parse(route))
     return origins
 
@@ -154,7 +146,7 @@ def route_parse(route: str) -> dict[str, Any]:
     """`tc-treeherder.v2.<project>.<revision>[.<push id>]`; a GitHub project is `<owner>/<repo>`."""
     parts = route.split(".")
     if len(parts) < 4:
-        raise MessageRejected("invalid_route", f"Treeherder route {route!r} has too few parts")
+        raise Rejected("invalid_route", f"Treeherder route {route!r} has too few parts")
     project = parts[2]
     owner = None
     if "/" in project:
@@ -179,23 +171,23 @@ def _ignore_reason(summary: dict[str, Any], project: str) -> str | None:
 
 
 def task_summary_check(*, task_id: str, summary: dict[str, Any]) -> dict[str, Any]:
-    """The task's Treeherder origin, if it is a Treeherder task. Raises MessageRejected otherwise."""
+    """The task's Treeherder origin, if it is a Treeherder task. Raises Rejected otherwise."""
     routes = summary["routes"]
     if len(routes) != 1:
-        raise MessageRejected(
+        raise Rejected(
             "not_a_treeherder_task", f"task {task_id} has {len(routes)} tc-treeherder routes, not exactly one"
         )
     origin = route_parse(routes[0])
     reason = _ignore_reason(summary, origin["project"])
     if reason:
-        raise MessageRejected("ignored_task", f"task {task_id}: {reason}")
+        raise Rejected("ignored_task", f"task {task_id}: {reason}")
     config = summary["treeherder"]
     if not config:
-        raise MessageRejected("invalid_treeherder_config", f"task {task_id} has no extra.treeherder")
+        raise Rejected("invalid_treeherder_config", f"task {task_id} has no extra.treeherder")
     try:
         _validate_treeherder_config(config)
     except fastjsonschema.JsonSchemaException as exc:
-        raise MessageRejected("invalid_treeherder_config", f"task {task_id} extra.treeherder: {exc}") from exc
+        raise Rejected("invalid_treeherder_config", f"task {task_id} extra.treeherder: {exc}") from exc
     return origin
 
 
@@ -315,7 +307,7 @@ def pulse_job_build(
     try:
         _validate_pulse_job(job)
     except fastjsonschema.JsonSchemaException as exc:
-        raise MessageRejected("invalid_pulse_job", f"task {task_id} run {run_id}: {exc}") from exc
+        raise Rejected("invalid_pulse_job", f"task {task_id} run {run_id}: {exc}") from exc
     return job
 
 
@@ -385,3 +377,25 @@ def pulse_job_transform(pulse_job: dict[str, Any]) -> dict[str, Any]:
         "project": pulse_job["origin"]["project"],
         "superseded": pulse_job.get("coalesced", []),
     }
+
+
+def task_job_transform(
+    *,
+    envelope: PulseEnvelope,
+    body: dict[str, Any],
+    summary: dict[str, Any],
+    origin: dict[str, Any],
+    artifacts: list[dict[str, Any]] | None = None,
+) -> dict[str, Any] | None:
+    """The pure step from a validated message and what was fetched for it (the task's definition
+    summary, its origin, the run's artifact list) to Treeherder's internal job dict; None for a run
+    Treeherder does not report. Raises Rejected."""
+    pulse_job = pulse_job_build(
+        body=body,
+        exchange=envelope["exchange"],
+        root_url=envelope["root_url"],
+        summary=summary,
+        origin=origin,
+        artifacts=artifacts,
+    )
+    return pulse_job_transform(pulse_job) if pulse_job is not None else None
