@@ -21,11 +21,11 @@ from django.core.cache import cache
 
 from apps.core.http import OutboundBadResponse, OutboundError, OutboundNotFound, http_get_json
 from apps.core.lru import BoundedLRU
-from apps.jobs.services.taskcluster import task_definition_summary
+from apps.jobs.services.taskcluster import TaskSummary, task_definition_summary
 
 logger = logging.getLogger(__name__)
 
-_lru: BoundedLRU[str, dict[str, Any]] = BoundedLRU(lambda: settings.INGEST_DEFINITION_LRU_SIZE)
+_lru: BoundedLRU[str, TaskSummary] = BoundedLRU(lambda: settings.INGEST_DEFINITION_LRU_SIZE)
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
 
@@ -49,7 +49,7 @@ def definitions_cache_clear() -> None:
     _lru.clear()
 
 
-def _shared_cache_get(keys: list[str]) -> dict[str, Any]:
+def _shared_cache_get(keys: list[str]) -> dict[str, TaskSummary]:
     # The shared cache only saves fetches: while Redis is down, ingestion fetches and goes on.
     try:
         return cache.get_many(keys)
@@ -65,7 +65,7 @@ def _shared_cache_set(values: dict[str, Any]) -> None:
         logger.warning("definition cache unavailable (%s: %s); not cached", type(exc).__name__, exc)
 
 
-def task_definition_fetch(*, root_url: str, task_id: str) -> dict[str, Any]:
+def task_definition_fetch(*, root_url: str, task_id: str) -> TaskSummary:
     """GET the task definition from the queue API, reduced to its summary. Raises OutboundError."""
     definition = http_get_json(f"{root_url}/api/queue/v1/task/{task_id}")
     if not isinstance(definition, dict):
@@ -73,10 +73,10 @@ def task_definition_fetch(*, root_url: str, task_id: str) -> dict[str, Any]:
     return task_definition_summary(definition)
 
 
-def task_definitions_get(*, root_url: str, task_ids: Iterable[str]) -> dict[str, dict[str, Any] | OutboundError]:
+def task_definitions_get(*, root_url: str, task_ids: Iterable[str]) -> dict[str, TaskSummary | OutboundError]:
     """Summaries of the given tasks' definitions, or the error that fetching one raised."""
     wanted = {task_id: _cache_key(root_url, task_id) for task_id in set(task_ids)}
-    found: dict[str, dict[str, Any] | OutboundError] = {}
+    found: dict[str, TaskSummary | OutboundError] = {}
     missing: dict[str, str] = {}
     for task_id, key in wanted.items():
         value = _lru.get(key)

@@ -30,6 +30,8 @@ from apps.jobs.services.refdata import refdata_cache_clear
 from apps.jobs.services.store import PreparedJob, StoreResult, jobs_store
 from apps.jobs.services.taskcluster import (
     TASK_EXCHANGES,
+    TaskOrigin,
+    TaskSummary,
     task_job_transform,
     task_message_validate,
     task_summary_check,
@@ -121,8 +123,8 @@ class _Valid:
 @dataclass(frozen=True)
 class _Qualified:
     message: _Valid
-    summary: dict[str, Any]
-    origin: dict[str, Any]
+    summary: TaskSummary
+    origin: TaskOrigin
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 import fastjsonschema
 import slugid
@@ -56,6 +56,28 @@ TEST_RESULTS = {
     "unknown": "unknown",
 }
 BUILD_RESULTS = {**TEST_RESULTS, "fail": "busted"}
+
+
+class TaskSummary(TypedDict):
+    """The parts of a task definition ingestion reads: what the definition caches keep."""
+
+    routes: list[str]  # its tc-treeherder.* routes
+    treeherder: dict[str, Any] | None  # extra.treeherder
+    name: str
+    owner: str
+    description: str
+    created: str | None
+    workerType: str
+    mobile_env: dict[str, str]  # the MOBILE_* variables of payload.env
+
+
+class TaskOrigin(TypedDict):
+    """Where a task reports to, from its route `tc-treeherder.v2.<project>.<revision>[.<push id>]`."""
+
+    project: str
+    revision: str
+    owner: str | None  # GitHub projects: `<owner>/<repo>`
+    id: NotRequired[int]  # the push id, when the route carries one
 
 
 def _load_validator(name: str) -> Any:
@@ -112,7 +134,7 @@ def task_message_validate(*, body: Any, exchange: str) -> dict[str, Any]:
     return payload
 
 
-def task_definition_summary(definition: dict[str, Any]) -> dict[str, Any]:
+def task_definition_summary(definition: dict[str, Any]) -> TaskSummary:
     """The parts of a task definition ingestion reads; what the definition cache keeps."""
     metadata = definition.get("metadata") or {}
     env = (definition.get("payload") or {}).get("env") or {}
@@ -133,7 +155,7 @@ def treeherder_routes(routes: Iterable[str]) -> list[str]:
     return [route for route in routes if route.split(".")[0] == "tc-treeherder"]
 
 
-def route_origins(routes: Iterable[str]) -> list[dict[str, Any]]:
+def route_origins(routes: Iterable[str]) -> list[TaskOrigin]:
     """Every Treeherder route among `routes` that parses (see route_parse), parsed."""
     origins = []
     for route in treeherder_routes(routes):
@@ -142,7 +164,7 @@ def route_origins(routes: Iterable[str]) -> list[dict[str, Any]]:
     return origins
 
 
-def route_parse(route: str) -> dict[str, Any]:
+def route_parse(route: str) -> TaskOrigin:
     """`tc-treeherder.v2.<project>.<revision>[.<push id>]`; a GitHub project is `<owner>/<repo>`."""
     parts = route.split(".")
     if len(parts) < 4:
@@ -151,13 +173,13 @@ def route_parse(route: str) -> dict[str, Any]:
     owner = None
     if "/" in project:
         owner, _, project = project.partition("/")
-    info: dict[str, Any] = {"project": project, "revision": parts[3], "owner": owner}
+    info = TaskOrigin(project=project, revision=parts[3], owner=owner)
     if len(parts) >= 5 and parts[4].isdigit():
         info["id"] = int(parts[4])
     return info
 
 
-def _ignore_reason(summary: dict[str, Any], project: str) -> str | None:
+def _ignore_reason(summary: TaskSummary, project: str) -> str | None:
     allowed = settings.INGEST_PROJECTS
     if allowed and project not in allowed:
         return f"project {project} is not in PROJECTS_TO_INGEST"
@@ -170,7 +192,7 @@ def _ignore_reason(summary: dict[str, Any], project: str) -> str | None:
     return None
 
 
-def task_summary_check(*, task_id: str, summary: dict[str, Any]) -> dict[str, Any]:
+def task_summary_check(*, task_id: str, summary: TaskSummary) -> TaskOrigin:
     """The task's Treeherder origin, if it is a Treeherder task. Raises Rejected otherwise."""
     routes = summary["routes"]
     if len(routes) != 1:
@@ -227,8 +249,8 @@ def pulse_job_build(
     body: dict[str, Any],
     exchange: str,
     root_url: str,
-    summary: dict[str, Any],
-    origin: dict[str, Any],
+    summary: TaskSummary,
+    origin: TaskOrigin,
     artifacts: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
     """The pulse job for one message, or None for a run Treeherder does not report."""
@@ -244,7 +266,7 @@ def pulse_job_build(
         # Runs created by an exception (deadline exceeded) are not jobs.
         if event == "exception" and run.get("reasonCreated") == "exception":
             return None
-    config = summary["treeherder"]
+    config = cast(dict[str, Any], summary["treeherder"])  # present and valid: task_summary_check
     machine = config.get("machine") or {}
     labels = config.get("labels") or list((config.get("collection") or {}).keys()) or ["opt"]
     owner = summary["owner"]
@@ -383,8 +405,8 @@ def task_job_transform(
     *,
     envelope: PulseEnvelope,
     body: dict[str, Any],
-    summary: dict[str, Any],
-    origin: dict[str, Any],
+    summary: TaskSummary,
+    origin: TaskOrigin,
     artifacts: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
     """The pure step from a validated message and what was fetched for it (the task's definition
