@@ -13,6 +13,7 @@ from django.core.asgi import get_asgi_application
 django_application = get_asgi_application()
 
 from apps.live.embedded import ensure_relay_running  # noqa: E402 - needs the apps loaded
+from config.http_limits import HTTPRequestLimits, raise_twisted_line_limits  # noqa: E402
 from schema.live.transport.app import GraphQLWebSocketApp  # noqa: E402
 from schema.schema import schema  # noqa: E402
 
@@ -29,6 +30,8 @@ class EmbeddedRelayStarter:
         await self.app(scope, receive, send)
 
 
+raise_twisted_line_limits()
+
 application = EmbeddedRelayStarter(
-    ProtocolTypeRouter({"http": django_application, "websocket": GraphQLWebSocketApp(schema)})
+    ProtocolTypeRouter({"http": HTTPRequestLimits(django_application), "websocket": GraphQLWebSocketApp(schema)})
 )

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from config.env import BASE_DIR, CONFIG
+from config.http_limits import MAX_BODY_BYTES
 
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
@@ -95,6 +96,9 @@ REDIS_URL = CONFIG.redis_url
 
 PULSE_URL = CONFIG.pulse_url
 PULSE_QUEUE_USER = CONFIG.pulse_queue_user
+
+# Request bodies: the same bound config.http_limits enforces over HTTP (docs/api-limits.md).
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 
 # Live events: the outbox keeps every event for at least this long, and at least this many.
 LIVE_RETENTION_HOURS = 24
