@@ -40,9 +40,19 @@ from strawberry.extensions import SchemaExtension
 from schema.limits import LimitError
 
 # Field selections in the whole document once every fragment spread is expanded (all operations).
-MAX_SELECTIONS = 2_000
-# graphql-core's budget for comparing overlapping fields (its default, 500,000, is about 3 s).
-MAX_OVERLAP_BUDGET = 20_000
+# GraphiQL's introspection query has 229, the job view's query 64.
+MAX_SELECTIONS = 1_000
+# Definitions: graphql-core validates every one of them, whichever operation runs.
+MAX_OPERATIONS = 50
+MAX_FRAGMENTS = 100
+# Variable definitions in the whole document (the job view's query has 2).
+MAX_VARIABLE_DEFINITIONS = 50
+# JSON values (every list item and object member, nested) in a request's variables: coercing a
+# list of 100,000 ids takes longer than any query should (pushIds takes 100 at most).
+MAX_VARIABLE_VALUES = 1_000
+# graphql-core's budget for comparing overlapping fields (its default, 500,000, is about 3 s). The
+# introspection query and the job view's queries validate within 1,000.
+MAX_OVERLAP_BUDGET = 2_000
 overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = MAX_OVERLAP_BUDGET
 
 
@@ -136,10 +146,79 @@ def measure_document(document: DocumentNode) -> dict[str, Measure]:
     }
 
 
+def _count_values(value: object, limit: int) -> int:
+    """How many JSON values `value` holds (itself included), counting no further than `limit` + 1."""
+    count = 0
+    stack = [value]
+    while stack and count <= limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def variables_errors(variables: object, *, max_values: int = MAX_VARIABLE_VALUES) -> list[GraphQLError]:
+    """An error when the request's variables hold more than `max_values` JSON values."""
+    if not variables:
+        return []
+    count = _count_values(variables, max_values + 1) - 1  # the variables object itself does not count
+    if count <= max_values:
+        return []
+    return [
+        LimitError(
+            f"The variables hold more than {max_values} values (list items and object fields, nested); "
+            f"the limit is {max_values}.",
+            code="VARIABLES_LIMIT_EXCEEDED",
+            limit=max_values,
+        )
+    ]
+
+
+def _definition_errors(document: DocumentNode) -> list[GraphQLError]:
+    definitions = document.definitions
+    operations = sum(isinstance(d, OperationDefinitionNode) for d in definitions)
+    fragments = sum(isinstance(d, FragmentDefinitionNode) for d in definitions)
+    variables = sum(len(d.variable_definitions or ()) for d in definitions if isinstance(d, OperationDefinitionNode))
+    if operations > MAX_OPERATIONS:
+        return [
+            LimitError(
+                f"The document has {operations} operations; the limit is {MAX_OPERATIONS}.",
+                code="OPERATION_LIMIT_EXCEEDED",
+                operations=operations,
+                limit=MAX_OPERATIONS,
+            )
+        ]
+    if variables > MAX_VARIABLE_DEFINITIONS:
+        return [
+            LimitError(
+                f"The document defines {variables} variables; the limit is {MAX_VARIABLE_DEFINITIONS}.",
+                code="VARIABLE_DEFINITION_LIMIT_EXCEEDED",
+                variables=variables,
+                limit=MAX_VARIABLE_DEFINITIONS,
+            )
+        ]
+    if fragments > MAX_FRAGMENTS:
+        return [
+            LimitError(
+                f"The document has {fragments} fragments; the limit is {MAX_FRAGMENTS}.",
+                code="FRAGMENT_LIMIT_EXCEEDED",
+                fragments=fragments,
+                limit=MAX_FRAGMENTS,
+            )
+        ]
+    return []
+
+
 def document_errors(
     document: DocumentNode, *, max_selections: int, max_depth: int, max_aliases: int
 ) -> list[GraphQLError]:
     """The limits `document` exceeds, as errors (empty when it is within all of them)."""
+    definition_errors = _definition_errors(document)
+    if definition_errors:
+        return definition_errors
     measures = measure_document(document)
     size = sum(m.size for m in measures.values())
     if size > max_selections:
@@ -193,7 +272,8 @@ def operation_name_errors(document: DocumentNode, operation_name: str | None) ->
 
 
 class DocumentLimiter(SchemaExtension):
-    """Refuses a document over the size, depth or alias limit before graphql-core validates it."""
+    """Refuses, before graphql-core validates it, a document over the size, depth, alias, operation
+    or fragment limit, variables over theirs, or several operations with none named."""
 
     def __init__(self, *, max_selections: int = MAX_SELECTIONS, max_depth: int, max_aliases: int) -> None:
         self.max_selections = max_selections
@@ -203,15 +283,14 @@ class DocumentLimiter(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
         if ctx.graphql_document is not None and ctx.pre_execution_errors is None:
+            document = ctx.graphql_document
+            errors = variables_errors(ctx.variables) or document_errors(
+                document, max_selections=self.max_selections, max_depth=self.max_depth, max_aliases=self.max_aliases
+            )
             # Strawberry runs the first operation when none is named; the spec requires an error.
             # (`operation_name` falls back to the first operation's name, so read what was sent.)
-            errors = operation_name_errors(ctx.graphql_document, getattr(ctx, "_provided_operation_name", None))
-            errors = errors or document_errors(
-                ctx.graphql_document,
-                max_selections=self.max_selections,
-                max_depth=self.max_depth,
-                max_aliases=self.max_aliases,
-            )
+            sent_name = getattr(ctx, "_provided_operation_name", None)
+            errors = errors or operation_name_errors(document, sent_name)
             if errors:
                 # Strawberry skips validation when an extension has already set its errors.
                 ctx.pre_execution_errors = errors

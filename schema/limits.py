@@ -10,8 +10,11 @@ resolver runs. The cost is the number of objects the query may return at most:
 * an unpaginated list declares its largest size (e.g. 40 error lines per job) and multiplies by it;
 * a job table column counts 1 per 100 rows: a column is one list value, not one object per job.
 
-The cost goes into the response's `extensions.cost` on every executed operation; over the limit,
-the operation is refused with an error naming the limit, and nothing runs.
+The cost goes into the response's `extensions.cost` whenever it was computed (on every valid
+operation); over the limit, the operation is refused with an error naming the limit, and nothing
+runs. Page sizes and list arguments (`list_limits`) are checked in the same walk. Each fragment's
+cost is computed once (a linear form in the multipliers it is spread with), however often it is
+spread.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -42,6 +44,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 MAX_QUERY_COST = 100_000
 PAGE_SIZE_KEY = "page_size"
@@ -239,22 +242,27 @@ class QueryCostLimiter(SchemaExtension):
     def __init__(self) -> None:
         self.cost: int | None = None
 
-    def on_execute(self) -> Iterator[None]:
+    def on_validate(self) -> Iterator[None]:
+        # Validation runs here, first, so that the cost is computed on a valid document and a
+        # refusal is a pre-execution error like the other limits' (a graphql-transport-ws `error`
+        # message, not a `next`). Strawberry then skips its own validation: the errors are set.
         ctx = self.execution_context
-        if ctx.graphql_document is not None and ctx.result is None:
-            try:
-                self.cost = query_cost(ctx.schema._schema, ctx.graphql_document, ctx.operation_name, ctx.variables)
-                if self.cost > self.max_cost:
-                    raise LimitError(
-                        f"Query cost {self.cost} exceeds the limit of {self.max_cost}. The cost is the "
-                        "number of objects the query may return, from the page sizes it asks for: ask "
-                        "for smaller pages, or fetch job lists as a jobTable.",
-                        code="QUERY_COST_LIMIT_EXCEEDED",
-                        cost=self.cost,
-                        limit=self.max_cost,
-                    )
-            except LimitError as error:
-                ctx.result = GraphQLExecutionResult(data=None, errors=[error])
+        if ctx.graphql_document is not None and ctx.pre_execution_errors is None and ctx.validation_rules:
+            ctx.pre_execution_errors = validate_document(ctx.schema._schema, ctx.graphql_document, ctx.validation_rules)
+            if not ctx.pre_execution_errors:
+                try:
+                    self.cost = query_cost(ctx.schema._schema, ctx.graphql_document, ctx.operation_name, ctx.variables)
+                    if self.cost > self.max_cost:
+                        raise LimitError(
+                            f"Query cost {self.cost} exceeds the limit of {self.max_cost}. The cost is the "
+                            "number of objects the query may return, from the page sizes it asks for: ask "
+                            "for smaller pages, or fetch job lists as a jobTable.",
+                            code="QUERY_COST_LIMIT_EXCEEDED",
+                            cost=self.cost,
+                            limit=self.max_cost,
+                        )
+                except LimitError as error:
+                    ctx.pre_execution_errors = [error]
         yield
 
     def get_results(self) -> dict[str, Any]:

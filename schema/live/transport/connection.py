@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types.execution import PreExecutionError
 
 from schema.live.context import LiveContext
@@ -38,9 +39,12 @@ LEGACY_WS = "graphql-ws"
 
 PING_EVERY_BYTES = 64 * 1024
 MAX_OPERATIONS = 100
+# The largest message a client may send (characters of its text); larger ones close with 1009.
+MAX_MESSAGE_CHARS = 1024 * 1024
 
 CLOSE_KEEPALIVE_TIMEOUT = 4001
 CLOSE_SLOW_CONSUMER = 4002
+CLOSE_MESSAGE_TOO_BIG = 1009
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -276,7 +280,11 @@ class Connection:
             await self.close(4400, f"Invalid message: {exc}")
             return
         if len(self.operations) >= MAX_OPERATIONS:
-            await self.send_error(op_id, orjson.dumps([{"message": "Too many operations on this connection"}]).decode())
+            too_many = {
+                "message": f"Too many operations on this connection (the limit is {MAX_OPERATIONS}).",
+                "extensions": {"code": "OPERATION_LIMIT_EXCEEDED", "limit": MAX_OPERATIONS},
+            }
+            await self.send_error(op_id, orjson.dumps([too_many]).decode())
             return
         operation = self.operations[op_id] = Operation(self, op_id)
         how = plan(request)
@@ -320,9 +328,13 @@ class Connection:
             await operation.finish()
         except asyncio.CancelledError:
             raise
+        except CannotGetOperationTypeError as exc:  # the client named an operation the document lacks
+            unknown = {"message": exc.as_http_error_reason(), "extensions": {"code": "OPERATION_NOT_FOUND"}}
+            await operation.fail(orjson.dumps([unknown]).decode())
         except Exception:
             logger.exception("operation over WebSocket failed")
-            await operation.fail(orjson.dumps([{"message": "Unexpected error."}]).decode())
+            unexpected = {"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}}
+            await operation.fail(orjson.dumps([unexpected]).decode())
 
     def _stop(self, op_id: Any) -> None:
         operation = self.operations.pop(op_id, None) if isinstance(op_id, str) else None
