@@ -13,7 +13,11 @@ from django.core.asgi import get_asgi_application
 django_application = get_asgi_application()
 
 from apps.live.embedded import ensure_relay_running  # noqa: E402 - needs the apps loaded
-from config.http_limits import HTTPRequestLimits, raise_twisted_line_limits  # noqa: E402
+from config.http_limits import (  # noqa: E402
+    HTTPRequestLimits,
+    close_oversized_websocket_messages,
+    raise_twisted_line_limits,
+)
 from schema.live.transport.app import GraphQLWebSocketApp  # noqa: E402
 from schema.schema import schema  # noqa: E402
 
@@ -31,6 +35,7 @@ class EmbeddedRelayStarter:
 
 
 raise_twisted_line_limits()
+close_oversized_websocket_messages()
 
 application = EmbeddedRelayStarter(
     ProtocolTypeRouter({"http": HTTPRequestLimits(django_application), "websocket": GraphQLWebSocketApp(schema)})

@@ -1,4 +1,4 @@
-"""Limits on an HTTP request before Django sees it: body size and URL length, refused as JSON.
+"""Limits on a request before Django or the GraphQL transport sees it, each refused clearly.
 
 Django enforces DATA_UPLOAD_MAX_MEMORY_SIZE only when a view reads `request.body`, after its ASGI
 handler has already read (and spooled to disk) the whole body, and the refusal is a bare HTML 400
@@ -10,8 +10,12 @@ over 16 KiB. Here:
 * Twisted's line limits are raised to MAX_REQUEST_LINE_BYTES, so URLs up to that size reach the
   414 above; a longer line gets a best-effort 414 from Twisted instead of a silent drop.
 
-Every refusal is a GraphQL-shaped JSON error with a code (docs/api-limits.md), logged as one
+Every HTTP refusal is a GraphQL-shaped JSON error with a code (docs/api-limits.md), logged as one
 rate-limited WARNING line by schema.errors.
+
+A WebSocket message over WEBSOCKET_MAX_MESSAGE_BYTES (Daphne's limit) is refused by autobahn,
+which by default drops the TCP connection without a word (`failByDrop`); here it closes with 1009
+(message too big) and a reason instead.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import orjson
 MAX_BODY_BYTES = 1024 * 1024
 MAX_URL_BYTES = 8 * 1024
 MAX_REQUEST_LINE_BYTES = 64 * 1024
+# Daphne's own limit on an incoming WebSocket message (--websocket-max-message-size, its default).
+WEBSOCKET_MAX_MESSAGE_BYTES = 1024 * 1024
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -67,7 +73,8 @@ class HTTPRequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        url_bytes = len(scope.get("raw_path") or scope.get("path", "").encode()) + len(scope.get("query_string", b""))
+        query = scope.get("query_string", b"")
+        url_bytes = len(scope.get("raw_path") or scope.get("path", "").encode()) + (len(query) + 1 if query else 0)
         if url_bytes > self.max_url:
             await _refuse(
                 send,
@@ -132,3 +139,22 @@ def raise_twisted_line_limits(limit: int = MAX_REQUEST_LINE_BYTES) -> None:
         self.transport.loseConnection()
 
     HTTPChannel.lineLengthExceeded = line_length_exceeded  # type: ignore[method-assign]
+
+
+def close_oversized_websocket_messages() -> None:
+    """Make autobahn close a connection it fails (an oversized message, a protocol violation) with
+    a close frame, code and reason (1009 and "... exceeds payload limit of N octets" for a message
+    too big), instead of dropping the TCP connection. Daphne sets the factory's options in
+    `Server.run`, after importing the application, and has no setting for this one."""
+    from daphne.ws_protocol import WebSocketFactory
+
+    if getattr(WebSocketFactory, "_closes_cleanly", False):
+        return
+    set_options = WebSocketFactory.setProtocolOptions
+
+    def set_protocol_options(self: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("failByDrop", False)
+        set_options(self, *args, **kwargs)
+
+    WebSocketFactory.setProtocolOptions = set_protocol_options  # type: ignore[method-assign]
+    WebSocketFactory._closes_cleanly = True  # type: ignore[attr-defined]

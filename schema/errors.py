@@ -20,7 +20,9 @@ from collections import OrderedDict
 from collections.abc import Iterator
 
 from graphql import GraphQLError
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
@@ -41,11 +43,20 @@ class UserInputError(GraphQLError):
         super().__init__(message, extensions={"code": code, **details})
 
 
+# Strawberry's refusals of a request it cannot run (over WebSocket they arrive as errors wrapping
+# these exceptions): the client's mistakes, with the code each one gets.
+_REQUEST_ERRORS: dict[type[Exception], str] = {
+    CannotGetOperationTypeError: "OPERATION_NOT_FOUND",
+    InvalidOperationTypeError: "OPERATION_NOT_ALLOWED",
+    MissingQueryError: "BAD_REQUEST",
+}
+
+
 def should_mask_error(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return False
-    return not isinstance(original, GraphQLError)
+    return not isinstance(original, (GraphQLError, *_REQUEST_ERRORS))
 
 
 def set_code(error: GraphQLError, code: str) -> None:
@@ -130,7 +141,7 @@ def log_errors(errors: list[GraphQLError], execution_context: ExecutionContext |
             set_code(error, INTERNAL)
             StrawberryLogger.error(error, execution_context)
         else:
-            set_code(error, BAD_USER_INPUT)
+            set_code(error, _REQUEST_ERRORS.get(type(error.original_error), BAD_USER_INPUT))
             client.append(error)
     if client:
         first = client[0]

@@ -8,13 +8,7 @@ import time
 from typing import Any
 from weakref import WeakSet
 
-from schema.live.transport.connection import (
-    CLOSE_MESSAGE_TOO_BIG,
-    LEGACY_WS,
-    MAX_MESSAGE_CHARS,
-    TRANSPORT_WS,
-    Connection,
-)
+from schema.live.transport.connection import LEGACY_WS, TRANSPORT_WS, Connection
 from schema.live.transport.origin import handshake_allowed
 
 logger = logging.getLogger(__name__)
@@ -88,11 +82,6 @@ class GraphQLWebSocketApp:
                     text = message.get("text")
                     if text is None and message.get("bytes") is not None:
                         text = message["bytes"].decode("utf-8", errors="replace")
-                    if text is not None and len(text) > MAX_MESSAGE_CHARS:
-                        # As big as the largest HTTP body: no query needs more (docs/api-limits.md).
-                        reason = f"Message too big: the limit is {MAX_MESSAGE_CHARS} characters"
-                        await connection.close(CLOSE_MESSAGE_TOO_BIG, reason)
-                        break
                     await connection.receive_text(text or "")
                     if connection.closed:
                         break

@@ -24,7 +24,6 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types.execution import PreExecutionError
 
 from schema.live.context import LiveContext
@@ -39,12 +38,9 @@ LEGACY_WS = "graphql-ws"
 
 PING_EVERY_BYTES = 64 * 1024
 MAX_OPERATIONS = 100
-# The largest message a client may send (characters of its text); larger ones close with 1009.
-MAX_MESSAGE_CHARS = 1024 * 1024
 
 CLOSE_KEEPALIVE_TIMEOUT = 4001
 CLOSE_SLOW_CONSUMER = 4002
-CLOSE_MESSAGE_TOO_BIG = 1009
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -328,9 +324,6 @@ class Connection:
             await operation.finish()
         except asyncio.CancelledError:
             raise
-        except CannotGetOperationTypeError as exc:  # the client named an operation the document lacks
-            unknown = {"message": exc.as_http_error_reason(), "extensions": {"code": "OPERATION_NOT_FOUND"}}
-            await operation.fail(orjson.dumps([unknown]).decode())
         except Exception:
             logger.exception("operation over WebSocket failed")
             unexpected = {"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}}
