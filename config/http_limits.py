@@ -156,5 +156,5 @@ def close_oversized_websocket_messages() -> None:
         kwargs.setdefault("failByDrop", False)
         set_options(self, *args, **kwargs)
 
-    WebSocketFactory.setProtocolOptions = set_protocol_options  # type: ignore[method-assign]
-    WebSocketFactory._closes_cleanly = True  # type: ignore[attr-defined]
+    WebSocketFactory.setProtocolOptions = set_protocol_options
+    WebSocketFactory._closes_cleanly = True

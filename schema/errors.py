@@ -141,7 +141,8 @@ def log_errors(errors: list[GraphQLError], execution_context: ExecutionContext |
             set_code(error, INTERNAL)
             StrawberryLogger.error(error, execution_context)
         else:
-            set_code(error, _REQUEST_ERRORS.get(type(error.original_error), BAD_USER_INPUT))
+            original = error.original_error
+            set_code(error, _REQUEST_ERRORS.get(type(original), BAD_USER_INPUT) if original else BAD_USER_INPUT)
             client.append(error)
     if client:
         first = client[0]
