@@ -47,6 +47,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 MAX_QUERY_COST = 100_000
+# The longest string any argument may hold (revisions are 40, cursors under 100, names under 100).
+MAX_STRING_ARGUMENT_CHARS = 1_000
 PAGE_SIZE_KEY = "page_size"
 ITEMS_KEY = "page_items"
 MAX_ITEMS_KEY = "max_items"
@@ -161,6 +163,37 @@ def _check_list_arguments(args: Mapping[str, Any], node: FieldNode, limits: Mapp
             )
 
 
+def _longest_string(value: Any) -> int:
+    """The length of the longest string in an argument value (through lists and input objects)."""
+    stack, longest = [value], 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            longest = max(longest, len(item))
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif hasattr(item, "__dict__") and not isinstance(item, type):
+            stack.extend(vars(item).values())  # a Strawberry input object
+    return longest
+
+
+def _check_strings(args: Mapping[str, Any], node: FieldNode) -> None:
+    # A string literal is one token however long it is, and a string variable one JSON value.
+    for name, value in args.items():
+        longest = _longest_string(value)
+        if longest > MAX_STRING_ARGUMENT_CHARS:
+            raise LimitError(
+                f"{node.name.value}: a string in `{name}` has {longest} characters; the limit is "
+                f"{MAX_STRING_ARGUMENT_CHARS}.",
+                code="STRING_ARGUMENT_LIMIT_EXCEEDED",
+                node=node,
+                argument=name,
+                limit=MAX_STRING_ARGUMENT_CHARS,
+            )
+
+
 def _selection_form(walk: _Walk, parent: Any, selection_set: SelectionSetNode) -> _Form:
     form = _Form()
     for selection in selection_set.selections:
@@ -202,9 +235,11 @@ def _field_form(walk: _Walk, parent: Any, node: FieldNode) -> _Form:
     named = get_named_type(field.type)
     weight = float(meta.get(WEIGHT_KEY, 0.0 if is_leaf_type(named) else 1.0))
     child = _selection_form(walk, named, node.selection_set) if node.selection_set is not None else _Form()
-    if PAGE_SIZE_KEY in meta or LIST_LIMITS_KEY in meta:
+    args: dict[str, Any] = {}
+    if node.arguments or PAGE_SIZE_KEY in meta:
         args = _arguments(walk, field, node)
         _check_list_arguments(args, node, meta.get(LIST_LIMITS_KEY, {}))
+        _check_strings(args, node)
     if PAGE_SIZE_KEY in meta:
         # The page's items are multiplied by `first`; the field itself, by its parents only.
         scalar = weight + child.per_object + child.per_item * _first(args, node, meta[PAGE_SIZE_KEY])

@@ -107,6 +107,17 @@ def expensive_queries() -> list[Expensive]:
             "{ " + " ".join(f"a{i}: failureClassifications {{ name }}" for i in range(31)) + " }",
             "QUERY_ALIAS_LIMIT_EXCEEDED",
         ),
+        Expensive(
+            "a 100,000-character search",
+            "query ($f: JobFilter) { jobs(pushIds: [1], filter: $f) { nodes { id } } }",
+            "STRING_ARGUMENT_LIMIT_EXCEEDED",
+            {"f": {"search": "x" * 100_000}},
+        ),
+        Expensive(
+            "a 5,000-character literal",
+            '{ pushes(repository: "' + "r" * 5000 + '") { nodes { id } } }',
+            "STRING_ARGUMENT_LIMIT_EXCEEDED",
+        ),
         Expensive("6,000 tokens", "{ " + "__typename " * 6000 + "}", "QUERY_TOKEN_LIMIT_EXCEEDED"),
         Expensive(
             "200,000 jobs",
