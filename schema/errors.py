@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 
 from graphql import GraphQLError
+from graphql.validation.validate import ValidationAbortedError
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -33,6 +34,11 @@ VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 NOT_FOUND = "NOT_FOUND"
 INTERNAL = "INTERNAL"
+COMPLEXITY_LIMIT = "QUERY_COMPLEXITY_LIMIT_EXCEEDED"
+COMPLEXITY_MESSAGE = (
+    "The document is too complex to validate: fields of the same name are compared pair by pair, and "
+    "it has too many of them (or too many fragment spreads). Select each field once."
+)
 TOKEN_LIMIT = "QUERY_TOKEN_LIMIT_EXCEEDED"  # noqa: S105 - an error code, not a secret
 
 
@@ -77,6 +83,10 @@ class ErrorCodes(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         yield
         for error in self.execution_context.pre_execution_errors or ():
+            if isinstance(error, ValidationAbortedError) and error.message == "Validation aborted.":
+                # graphql-core gave up: its budget for comparing fields (or walking fragments) is spent.
+                error.message = COMPLEXITY_MESSAGE
+                set_code(error, COMPLEXITY_LIMIT)
             set_code(error, VALIDATION_FAILED)
 
 
