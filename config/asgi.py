@@ -18,8 +18,8 @@ from config.http_limits import (  # noqa: E402
     close_oversized_websocket_messages,
     raise_twisted_line_limits,
 )
-from schema.live.transport.app import GraphQLWebSocketApp  # noqa: E402
 from schema.schema import schema  # noqa: E402
+from server.ws.app import GraphQLWebSocketApp  # noqa: E402
 
 
 class EmbeddedRelayStarter:

@@ -23,8 +23,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
-
 MAX_BODY_BYTES = 1024 * 1024
 MAX_URL_BYTES = 8 * 1024
 MAX_REQUEST_LINE_BYTES = 64 * 1024
@@ -38,7 +36,10 @@ Send = Callable[[Message], Awaitable[None]]
 
 
 def error_body(message: str, code: str, **details: Any) -> bytes:
-    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code, **details}}]})
+    # Imported here: settings import this module's constants, before the apps (and schema) load.
+    from schema.errors import error_body as schema_error_body
+
+    return schema_error_body(message, code, **details)
 
 
 async def _refuse(send: Send, status: int, message: str, code: str, **details: Any) -> None:

@@ -19,6 +19,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 
+import orjson
 from graphql import GraphQLError
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.exceptions import MissingQueryError
@@ -56,6 +57,11 @@ _REQUEST_ERRORS: dict[type[Exception], str] = {
     InvalidOperationTypeError: "OPERATION_NOT_ALLOWED",
     MissingQueryError: "BAD_REQUEST",
 }
+
+
+def error_body(message: str, code: str, **details: object) -> bytes:
+    """A refusal before any GraphQL execution, GraphQL-shaped: `{"errors": [{message, extensions}]}`."""
+    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code, **details}}]})
 
 
 def should_mask_error(error: GraphQLError) -> bool:

@@ -49,6 +49,13 @@ from strawberry.schema.schema import validate_document
 MAX_QUERY_COST = 100_000
 # The longest string any argument may hold (revisions are 40, cursors under 100, names under 100).
 MAX_STRING_ARGUMENT_CHARS = 1_000
+# Depth and aliases: schema.document_limits checks them; tokens: Strawberry's MaxTokensLimiter (in
+# `schema.schema`), and the WebSocket server's parse uses MAX_TOKENS too. GraphiQL's introspection
+# query has 183 tokens, the job view's query 112; parsing is the cost that remains for every
+# refused document, so the token limit bounds it (docs/api-limits.md).
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
 PAGE_SIZE_KEY = "page_size"
 ITEMS_KEY = "page_items"
 MAX_ITEMS_KEY = "max_items"

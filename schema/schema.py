@@ -16,19 +16,13 @@ from strawberry.types import ExecutionContext
 from schema.document_limits import DocumentLimiter
 from schema.errors import CodedMaskErrors, ErrorCodes, log_errors, should_mask_error
 from schema.jobs.queries import JobQueries
-from schema.limits import QueryCostLimiter
+from schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCostLimiter
 from schema.live.queries import LiveQueries
 from schema.live.subscriptions import LiveSubscriptions
 from schema.node import node_field
 from schema.pushes.queries import PushQueries
 from schema.repositories.queries import RepositoryQueries
 from schema.scalars import SCALAR_MAP
-
-MAX_DEPTH = 12
-MAX_ALIASES = 30
-# GraphiQL's introspection query has 183 tokens, the job view's query 112; parsing is the cost that
-# remains for every refused document, so this bounds it (docs/api-limits.md).
-MAX_TOKENS = 2000
 
 
 class Schema(strawberry.Schema):

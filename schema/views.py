@@ -23,9 +23,8 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from config.http_limits import error_body
 from schema.context import Context
-from schema.errors import log_client_error
+from schema.errors import error_body, log_client_error
 
 GRAPHIQL_INDEX = Path(settings.BASE_DIR) / "frontend" / "graphiql" / "dist" / "index.html"
 
