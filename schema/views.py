@@ -53,11 +53,15 @@ class RequestRefused(Exception):
 
 def refusal_response(refused: RequestRefused) -> HttpResponse:
     log_client_error(refused.code, refused.message)
-    return HttpResponse(
+    response = HttpResponse(
         error_body(refused.message, refused.code, **refused.details),
         status=refused.status,
         content_type="application/json",
     )
+    # Logged above, with its code and rate-limited: Django would add a "Bad Request" WARNING line
+    # of its own for every 4xx (django.utils.log.log_response skips a response marked logged).
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
 
 
 _JSON_KINDS = {str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}

@@ -57,6 +57,10 @@ def test_invalid_utf8_is_a_400(live_stack: LiveStack) -> None:
 
     assert response.status_code == 400
     assert _only_error(response)["extensions"] == {"code": "BAD_REQUEST"}
+    # One line, ours, with the code: not Django's "Bad Request" line besides.
+    log = live_stack.daphne.log()
+    assert "GraphQL request refused (BAD_REQUEST): Unable to parse request body as JSON" in log
+    assert "Bad Request: /graphql" not in log
 
 
 def test_a_body_over_the_limit_is_a_413_without_an_error_log_line(live_stack: LiveStack) -> None:
