@@ -139,3 +139,12 @@ def test_job_failures_defaults_are_in_the_sdl() -> None:
 
     assert "tiers: [Int!] = [1, 2]" in sdl
     assert "results: [JobResult!] = [TESTFAILED, BUSTED, EXCEPTION]" in sdl
+
+
+@pytest.mark.parametrize("query", ['{{ job(id: "{n}") {{ id }} }}', '{{ push(id: "{n}") {{ id }} }}'])
+def test_ids_beyond_64_bits_are_refused_before_any_sql(query: str, django_assert_num_queries: Any) -> None:
+    # No query reaches the database, so MariaDB and SQLite (which cannot bind such an int) alike.
+    with django_assert_num_queries(0):
+        body = graphql_request(query.format(n=2**63))
+
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "limit": 2**63 - 1}
