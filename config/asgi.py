@@ -38,5 +38,11 @@ raise_twisted_line_limits()
 close_oversized_websocket_messages()
 
 application = EmbeddedRelayStarter(
-    ProtocolTypeRouter({"http": HTTPRequestLimits(django_application), "websocket": GraphQLWebSocketApp(schema)})
+    ProtocolTypeRouter(
+        {
+            # REQUEST_BODY_MAX_BYTES (DATA_UPLOAD_MAX_MEMORY_SIZE), enforced before Django reads the body.
+            "http": HTTPRequestLimits(django_application, max_body=settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
+            "websocket": GraphQLWebSocketApp(schema),
+        }
+    )
 )

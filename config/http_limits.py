@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+# The default of REQUEST_BODY_MAX_BYTES (Django's DATA_UPLOAD_MAX_MEMORY_SIZE), which config.asgi passes.
 MAX_BODY_BYTES = 1024 * 1024
 MAX_URL_BYTES = 8 * 1024
 MAX_REQUEST_LINE_BYTES = 64 * 1024

@@ -47,8 +47,9 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 MAX_QUERY_COST = 100_000
-# The longest string any argument may hold (revisions are 40, cursors under 100, names under 100).
-MAX_STRING_ARGUMENT_CHARS = 1_000
+# The longest string any argument may hold (revisions are 40, cursors and names under 100; a
+# classification note may have 10,000 characters).
+MAX_STRING_ARGUMENT_CHARS = 10_000
 # Depth and aliases: schema.document_limits checks them; tokens: Strawberry's MaxTokensLimiter (in
 # `schema.schema`), and the WebSocket server's parse uses MAX_TOKENS too. GraphiQL's introspection
 # query has 183 tokens, the job view's query 112; parsing is the cost that remains for every

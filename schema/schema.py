@@ -1,6 +1,7 @@
 """The root schema: every domain's queries joined into one Query type, and the request limits.
 
-Subscriptions (schema/live) join as the root `Subscription` type.
+Subscriptions (schema/live) join as the root `Subscription` type; the sheriffing mutations
+(schema/classification, schema/accounts) as `Mutation`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.accounts.mutations import AccountMutations
+from schema.accounts.queries import AccountQueries
+from schema.classification.mutations import ClassificationMutations
 from schema.document_limits import DocumentLimiter
 from schema.errors import CodedMaskErrors, ErrorCodes, log_errors, should_mask_error
 from schema.jobs.queries import JobQueries
@@ -31,7 +35,7 @@ class Schema(strawberry.Schema):
 
 
 @strawberry.type
-class Query(RepositoryQueries, PushQueries, JobQueries, LiveQueries):
+class Query(RepositoryQueries, PushQueries, JobQueries, LiveQueries, AccountQueries):
     node: relay.Node = node_field
 
 
@@ -58,6 +62,17 @@ class Subscription(LiveSubscriptions):
     pass
 
 
+@strawberry.type
+class Mutation(ClassificationMutations, AccountMutations):
+    pass
+
+
 CONFIG = StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP)
 
-schema = Schema(query=Query, subscription=Subscription, extensions=extensions(debug=settings.DEBUG), config=CONFIG)
+schema = Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    extensions=extensions(debug=settings.DEBUG),
+    config=CONFIG,
+)

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from config.env import BASE_DIR, CONFIG
-from config.http_limits import MAX_BODY_BYTES
 
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
@@ -26,6 +25,7 @@ INSTALLED_APPS = [
     "apps.jobs",
     "apps.failures",
     "apps.classification",
+    "apps.accounts",
     "apps.live",
     "apps.dead_letters",
     "workers",
@@ -98,9 +98,6 @@ REDIS_URL = CONFIG.redis_url
 PULSE_URL = CONFIG.pulse_url
 PULSE_QUEUE_USER = CONFIG.pulse_queue_user
 
-# Request bodies: the same bound config.http_limits enforces over HTTP (docs/api-limits.md).
-DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
-
 # Live events: the outbox keeps every event for at least this long, and at least this many.
 LIVE_RETENTION_HOURS = 24
 LIVE_RETENTION_MIN_EVENTS = 100_000
@@ -110,4 +107,5 @@ LIVE_KEEPALIVE_SECONDS = 12.0
 LIVE_PONG_TIMEOUT_SECONDS = 30.0
 LIVE_MAX_UNACKED_BYTES = 1024 * 1024
 # Who may open a GraphQL WebSocket: a dotted path to `authenticate(connection_params, scope)`.
-LIVE_CONNECTION_AUTHENTICATOR = "server.ws.auth.anonymous"
+# Anonymous connections read; an API token in the payload makes it act as the token's user.
+LIVE_CONNECTION_AUTHENTICATOR = "server.ws.tokens.authenticate"

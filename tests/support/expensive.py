@@ -114,8 +114,8 @@ def expensive_queries() -> list[Expensive]:
             {"f": {"search": "x" * 100_000}},
         ),
         Expensive(
-            "a 5,000-character literal",
-            '{ pushes(repository: "' + "r" * 5000 + '") { nodes { id } } }',
+            "a 20,000-character literal",
+            '{ pushes(repository: "' + "r" * 20_000 + '") { nodes { id } } }',
             "STRING_ARGUMENT_LIMIT_EXCEEDED",
         ),
         Expensive("2,500 tokens", "{ " + "__typename " * 2500 + "}", "QUERY_TOKEN_LIMIT_EXCEEDED"),
