@@ -13,6 +13,11 @@ from django.core.asgi import get_asgi_application
 django_application = get_asgi_application()
 
 from apps.live.embedded import ensure_relay_running  # noqa: E402 - needs the apps loaded
+from config.http_limits import (  # noqa: E402
+    HTTPRequestLimits,
+    close_oversized_websocket_messages,
+    raise_twisted_line_limits,
+)
 from schema.schema import schema  # noqa: E402
 from server.ws.app import GraphQLWebSocketApp  # noqa: E402
 
@@ -29,6 +34,15 @@ class EmbeddedRelayStarter:
         await self.app(scope, receive, send)
 
 
+raise_twisted_line_limits()
+close_oversized_websocket_messages()
+
 application = EmbeddedRelayStarter(
-    ProtocolTypeRouter({"http": django_application, "websocket": GraphQLWebSocketApp(schema)})
+    ProtocolTypeRouter(
+        {
+            # REQUEST_BODY_MAX_BYTES (DATA_UPLOAD_MAX_MEMORY_SIZE), enforced before Django reads the body.
+            "http": HTTPRequestLimits(django_application, max_body=settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
+            "websocket": GraphQLWebSocketApp(schema),
+        }
+    )
 )

@@ -22,7 +22,9 @@ class InvalidCursorError(GraphQLError):
     """A client sent a cursor this server did not issue. Not masked: the client can fix it."""
 
     def __init__(self, kind: str) -> None:
-        super().__init__(f"Invalid {kind} cursor: pass back an endCursor this API returned.")
+        super().__init__(
+            f"Invalid {kind} cursor: pass back an endCursor this API returned.", extensions={"code": "INVALID_CURSOR"}
+        )
 
 
 def encode_cursor(kind: str, *parts: object) -> str:

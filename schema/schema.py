@@ -10,18 +10,20 @@ import strawberry
 from django.conf import settings
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.accounts.mutations import AccountMutations
 from schema.accounts.queries import AccountQueries
 from schema.classification.mutations import ClassificationMutations
-from schema.errors import log_errors, should_mask_error
+from schema.document_limits import DocumentLimiter
+from schema.errors import CodedMaskErrors, ErrorCodes, log_errors, should_mask_error
 from schema.jobs.queries import JobQueries
 from schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCostLimiter
 from schema.live.queries import LiveQueries
 from schema.live.subscriptions import LiveSubscriptions
+from schema.node import node_field
 from schema.pushes.queries import PushQueries
 from schema.repositories.queries import RepositoryQueries
 from schema.scalars import SCALAR_MAP
@@ -34,20 +36,24 @@ class Schema(strawberry.Schema):
 
 @strawberry.type
 class Query(RepositoryQueries, PushQueries, JobQueries, LiveQueries, AccountQueries):
-    node: relay.Node = relay.node(description="Any object by its global id.")
+    node: relay.Node = node_field
 
 
 def extensions(*, debug: bool) -> list:
-    """The schema's extensions: request limits always; error masking unless `debug`."""
+    """The schema's extensions: request limits always; error masking unless `debug`.
+
+    The document limiter measures size, depth and aliases in one memoised walk before graphql-core
+    validates (schema.document_limits); the cost limiter checks page sizes, list arguments and the
+    cost before execution (schema.limits)."""
     extensions = [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        ErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: DocumentLimiter(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES),
         QueryCostLimiter,
     ]
     if not debug:
         # Production: unexpected errors lose their message (logged with the stack instead).
-        extensions.append(lambda: MaskErrors(should_mask_error=should_mask_error))
+        extensions.append(lambda: CodedMaskErrors(should_mask_error=should_mask_error))
     return extensions
 
 

@@ -7,7 +7,7 @@ import strawberry
 from apps.jobs import selectors
 from apps.repositories.selectors import repository_get
 from schema.db import db
-from schema.errors import UserInputError
+from schema.errors import NOT_FOUND, UserInputError
 from schema.ids import database_id
 from schema.info import Info
 from schema.jobs.dataloaders import JobByGuidLoader, JobByIdLoader
@@ -22,9 +22,10 @@ from schema.jobs.types import (
     JobConnection,
     JobTable,
 )
-from schema.limits import bounded
+from schema.limits import bounded, list_limits
 from schema.pagination import decode_int_cursor
 
+# Checked with the query cost, before anything runs (schema.limits.list_limits).
 MAX_TABLE_PUSHES = 100
 
 
@@ -43,7 +44,7 @@ class JobQueries:
     @strawberry.field(
         description="Jobs in id order, a page at a time (at most 2,000), of a repository and/or of pushes (by "
         "databaseId): one of the two is required. With `filter.lastModifiedAfter` this is the polling query.",
-        metadata=JOBS_PAGE,
+        metadata={**JOBS_PAGE, **list_limits(pushIds=MAX_TABLE_PUSHES)},
     )
     async def jobs(
         self,
@@ -54,8 +55,6 @@ class JobQueries:
         first: int = 100,
         after: str | None = None,
     ) -> JobConnection:
-        if push_ids is not None and len(push_ids) > MAX_TABLE_PUSHES:
-            raise UserInputError(f"jobs: {len(push_ids)} pushIds exceed the limit of {MAX_TABLE_PUSHES}.")
         if repository is None and not push_ids:
             # Without either, a filter that matches nothing reads every job in the table.
             raise UserInputError("jobs: name a `repository` or `pushIds`.")
@@ -63,7 +62,7 @@ class JobQueries:
         if repository is not None:
             repo = await db(repository_get)(name=repository)
             if repo is None:
-                raise UserInputError(f"Unknown repository `{repository}`.")
+                raise UserInputError(f"Unknown repository `{repository}`.", code=NOT_FOUND)
             repository_id = repo.id
         page = await db(selectors.job_page)(
             filters=job_filter(filter, push_ids=push_ids, repository_id=repository_id),
@@ -77,7 +76,7 @@ class JobQueries:
 
     @strawberry.field(
         description="The jobs of up to 100 pushes (by databaseId) as one table: see JobTable.",
-        metadata=JOB_TABLE_PAGE,
+        metadata={**JOB_TABLE_PAGE, **list_limits(pushIds=MAX_TABLE_PUSHES)},
     )
     async def job_table(
         self,
@@ -87,8 +86,6 @@ class JobQueries:
         first: int = 20_000,
         after: str | None = None,
     ) -> JobTable:
-        if len(push_ids) > MAX_TABLE_PUSHES:
-            raise UserInputError(f"jobTable: {len(push_ids)} pushIds exceed the limit of {MAX_TABLE_PUSHES}.")
         return await resolve_job_table(info, push_ids=push_ids, filter=filter, first=first, after=after)
 
     @strawberry.field(description="The eight failure classifications, by id.", metadata=bounded(8))

@@ -35,6 +35,10 @@ from schema.live.types import (
     PushHealthChangedEvent,
 )
 
+# jobFailures' defaults, in the SDL too.
+DEFAULT_FAILURE_TIERS = (1, 2)
+DEFAULT_FAILURE_RESULTS = tuple(JobResult(value) for value in FAILED_RESULTS)
+
 JOB_CHANGED = "job.changed"
 PUSH_CHANGED = "push.changed"
 # pushChanged sends each push at most this often per subscriber, whatever the job churn.
@@ -225,16 +229,17 @@ class LiveSubscriptions:
         self,
         info: LiveInfo,
         repositories: list[str],
-        tiers: list[int] | None = None,
-        results: list[JobResult] | None = None,
+        # The defaults are in the SDL (GraphiQL and generated clients show them); null means the same.
+        tiers: list[int] | None = DEFAULT_FAILURE_TIERS,  # type: ignore[assignment]
+        results: list[JobResult] | None = DEFAULT_FAILURE_RESULTS,  # type: ignore[assignment]
         unclassified_only: bool = True,
         after: str | None = None,
     ) -> AsyncGenerator[JobFailureEvent, None]:
         repos = await _resolve_repositories(repositories)
         stream = await _open(info, repository_ids=repos, after=after)
         failure_filter = FailureFilter(
-            tiers=frozenset(tiers if tiers is not None else (1, 2)),
-            results=frozenset(r.value for r in results) if results is not None else frozenset(FAILED_RESULTS),
+            tiers=frozenset(tiers if tiers is not None else DEFAULT_FAILURE_TIERS),
+            results=frozenset(r.value for r in (results if results is not None else DEFAULT_FAILURE_RESULTS)),
             unclassified_only=unclassified_only,
         )
         return _failure_events(info, stream, failure_filter)

@@ -9,7 +9,7 @@ import strawberry
 from apps.pushes import selectors
 from apps.repositories.selectors import repository_get
 from schema.db import db
-from schema.errors import UserInputError
+from schema.errors import NOT_FOUND, UserInputError
 from schema.failures.health import PushHealth
 from schema.ids import database_id
 from schema.info import Info
@@ -24,7 +24,7 @@ PUSHES_PAGE = paged("pushes", default=10, maximum=100)
 async def _repository_id(name: str) -> int:
     repo = await db(repository_get)(name=name)
     if repo is None:
-        raise UserInputError(f"Unknown repository `{name}`.")
+        raise UserInputError(f"Unknown repository `{name}`.", code=NOT_FOUND)
     return repo.id
 
 

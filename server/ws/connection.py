@@ -237,7 +237,11 @@ class Connection:
             await self.close(4400, f"Invalid message: {exc}")
             return
         if len(self.operations) >= MAX_OPERATIONS:
-            await self.send_error(op_id, orjson.dumps([{"message": "Too many operations on this connection"}]).decode())
+            too_many = {
+                "message": f"Too many operations on this connection (the limit is {MAX_OPERATIONS}).",
+                "extensions": {"code": "OPERATION_LIMIT_EXCEEDED", "limit": MAX_OPERATIONS},
+            }
+            await self.send_error(op_id, orjson.dumps([too_many]).decode())
             return
         operation = self.operations[op_id] = Operation(self, op_id)
         how = plan(request)
@@ -283,7 +287,8 @@ class Connection:
             raise
         except Exception:
             logger.exception("operation over WebSocket failed")
-            await operation.fail(orjson.dumps([{"message": "Unexpected error."}]).decode())
+            unexpected = {"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}}
+            await operation.fail(orjson.dumps([unexpected]).decode())
 
     def _stop(self, op_id: Any) -> None:
         operation = self.operations.pop(op_id, None) if isinstance(op_id, str) else None

@@ -82,19 +82,25 @@ def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionN
     return next((op for op in operations if op.name and op.name.value == name), None)
 
 
-def _root_fields(
-    selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: frozenset[str] = frozenset()
-) -> Iterator[FieldNode]:
-    """The operation's root fields, through inline fragments and named fragments."""
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            yield selection
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _root_fields(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name in fragments and name not in seen:
-                yield from _root_fields(fragments[name].selection_set, fragments, seen | {name})
+def _root_fields(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode]) -> Iterator[FieldNode]:
+    """The operation's root fields, through inline fragments and named fragments.
+
+    Each fragment is entered once however often it is spread (its root fields are the same every
+    time), and without recursion: fragments that spread the next one twice would otherwise take 2^n
+    steps, and a chain of hundreds of fragments would overflow the stack."""
+    seen: set[str] = set()
+    stack = [selection_set]
+    while stack:
+        for selection in stack.pop().selections:
+            if isinstance(selection, FieldNode):
+                yield selection
+            elif isinstance(selection, InlineFragmentNode):
+                stack.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in seen:
+                    seen.add(name)
+                    stack.append(fragments[name].selection_set)
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,13 @@ def test_a_mutation_over_get_is_refused(server: RunningServer) -> None:
         timeout=30,
     )
 
-    assert response.status_code == 400
-    assert response.text == "mutations are not allowed when using GET"
+    # GraphQL over HTTP: a mutation over GET is 405, with a GraphQL-shaped error.
+    assert response.status_code == 405
+    assert response.json() == {
+        "errors": [
+            {"message": "mutations are not allowed when using GET", "extensions": {"code": "OPERATION_NOT_ALLOWED"}}
+        ]
+    }
 
 
 def test_bad_json_is_a_400(server: RunningServer) -> None:
@@ -55,7 +60,10 @@ def test_bad_json_is_a_400(server: RunningServer) -> None:
     )
 
     assert response.status_code == 400
-    assert response.text == "Unable to parse request body as JSON"
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == {
+        "errors": [{"message": "Unable to parse request body as JSON", "extensions": {"code": "BAD_REQUEST"}}]
+    }
 
 
 def test_large_responses_are_gzipped(server: RunningServer) -> None:
@@ -109,7 +117,12 @@ def test_production_masks_internal_errors_over_http(production_server: RunningSe
 
     column = query.index("machine") + 1
     assert body["errors"] == [
-        {"message": "Unexpected error.", "locations": [{"line": 1, "column": column}], "path": ["job", "machine"]}
+        {
+            "message": "Unexpected error.",
+            "locations": [{"line": 1, "column": column}],
+            "path": ["job", "machine"],
+            "extensions": {"code": "INTERNAL"},
+        }
     ]
     assert body["data"] == {"job": None}
     assert "a referenced row is missing" in production_server.log()

@@ -218,7 +218,16 @@ def test_a_subscribe_flood_past_the_per_socket_limit_is_refused_per_operation(li
 
     refused, accepted = asyncio.run(scenario())
     assert refused == [
-        {"id": str(n), "type": "error", "payload": [{"message": "Too many operations on this connection"}]}
+        {
+            "id": str(n),
+            "type": "error",
+            "payload": [
+                {
+                    "message": "Too many operations on this connection (the limit is 100).",
+                    "extensions": {"code": "OPERATION_LIMIT_EXCEEDED", "limit": 100},
+                }
+            ],
+        }
         for n in (101, 102)
     ]
     assert [(m["id"], m["type"]) for m in accepted] == [("again", "next"), ("again", "complete")]

@@ -136,7 +136,9 @@ def test_oversized_bodies_are_refused(client: Any) -> None:
         response = client.post(
             "/graphql", data={"query": "{ me { username } }", "pad": "x" * 20_000}, content_type="application/json"
         )
-    assert response.status_code == 400
+    # 413 with a GraphQL-shaped error (over HTTP, config.http_limits refuses it before Django reads it).
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"] == {"code": "REQUEST_TOO_LARGE", "limit": 10_000}
 
 
 def test_token_commands_print_the_token_once_and_never_log_it(caplog: pytest.LogCaptureFixture) -> None:
