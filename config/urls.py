@@ -1,9 +1,10 @@
 """URL routes over HTTP. WebSocket routes live in config/asgi.py."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from apps.core.frontend import job_view
 from apps.core.views import healthz, metrics
 from schema.schema import schema
 from schema.views import GraphQLView
@@ -14,4 +15,6 @@ urlpatterns = [
     # A browser's GET (Accept: text/html) gets GraphiQL, served from our own static files (no CDN).
     path("graphql", csrf_exempt(GraphQLView.as_view(schema=schema, graphql_ide="graphiql")), name="graphql"),
     path("admin/", admin.site.urls),
+    # The React job view and its client-side routes (frontend/app): / and /jobs?repo=...
+    re_path(r"^(?:jobs/?)?$", job_view, name="job-view"),
 ]
