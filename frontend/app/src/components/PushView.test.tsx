@@ -16,7 +16,9 @@ function renderPush(store: JobStore, selectedJob: number | null = null) {
   const entry = store.pushes()[0];
   if (!entry) throw new Error("no push");
   const matches = jobMatcher({ tiers: DEFAULT_TIERS, failuresOnly: false, unclassifiedOnly: false, search: "" });
-  return <PushView entry={entry} version={entry.version} repo="autoland" matches={matches} selectedJob={selectedJob} />;
+  return (
+    <PushView entry={entry} version={entry.version} repo="autoland" matches={matches} selectedJob={selectedJob} deferred={false} />
+  );
 }
 
 describe("PushView", () => {

@@ -46,14 +46,19 @@ export interface PushViewProps {
   repo: string;
   matches: (job: Job) => boolean;
   selectedJob: number | null;
+  /** Not yet: the grid is a placeholder of about its height until the view mounts it. */
+  deferred: boolean;
 }
 
 /** A push: its header (revision, author, time, counts, commits) and its grid of job buttons. */
 export const PushView = memo(
-  function PushView({ entry, repo, matches, selectedJob }: PushViewProps) {
+  function PushView({ entry, repo, matches, selectedJob, deferred }: PushViewProps) {
     const { push } = entry;
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- entry.version is the jobs' change key
-    const rows = useMemo(() => groupJobs(entry.jobs.values(), matches), [entry.jobs, entry.version, matches]);
+    const rows = useMemo(
+      () => (deferred ? [] : groupJobs(entry.jobs.values(), matches)),
+      // eslint-disable-next-line react-hooks/exhaustive-deps -- entry.version is the jobs' change key
+      [entry.jobs, entry.version, matches, deferred],
+    );
     const author = push.author.replace(/<.*>/, "").trim() || push.author;
     return (
       <section className="push" data-push-id={push.id} aria-labelledby={`push-${push.id}`}>
@@ -78,7 +83,10 @@ export const PushView = memo(
             ))}
           {push.commitCount > 10 && <li className="more">and {push.commitCount - 10} more</li>}
         </ol>
-        <div className="grid">
+        {deferred && (
+          <div className="grid-placeholder" style={{ height: `${Math.ceil(entry.jobs.size / 45) * 23}px` }} />
+        )}
+        <div className="grid" hidden={deferred}>
           {rows.map((row) => (
             <div className="platform-row" key={row.key}>
               <span className="platform">
@@ -101,7 +109,7 @@ export const PushView = memo(
               </span>
             </div>
           ))}
-          {rows.length === 0 && <p className="empty">No jobs match the filters.</p>}
+          {rows.length === 0 && !deferred && <p className="empty">No jobs match the filters.</p>}
         </div>
       </section>
     );
@@ -110,6 +118,7 @@ export const PushView = memo(
     a.entry.push === b.entry.push &&
     a.version === b.version &&
     a.matches === b.matches &&
+    a.deferred === b.deferred &&
     a.repo === b.repo &&
     // A push re-renders for a selection only if it holds the old or the new selected job.
     (a.selectedJob === b.selectedJob ||

@@ -91,8 +91,10 @@ export interface PlatformRow {
   groups: GroupRow[];
 }
 
-const bySymbol = (a: Job, b: Job): number =>
-  a.typeSymbol.localeCompare(b.typeSymbol, "en", { numeric: true }) || a.id - b.id;
+// One collator for every comparison: String.localeCompare with options builds one per call, which
+// at 20,000 jobs is a measurable part of the first render.
+const collator = new Intl.Collator("en", { numeric: true });
+const bySymbol = (a: Job, b: Job): number => collator.compare(a.typeSymbol, b.typeSymbol) || a.id - b.id;
 
 /**
  * The push's grid: one row per platform and options, inside it ungrouped jobs first, then one
