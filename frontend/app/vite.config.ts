@@ -13,7 +13,16 @@ export default defineConfig(({ command }) => ({
   build: { outDir: "dist", emptyOutDir: true, sourcemap: false },
   server: {
     proxy: {
-      "/graphql": { target: backend, ws: true, changeOrigin: true },
+      "/graphql": {
+        target: backend,
+        ws: true,
+        changeOrigin: true,
+        // The server admits WebSocket handshakes from its own origin (and CORS_ALLOWED_ORIGINS):
+        // the dev server speaks for the page, so the handshake carries the backend's origin.
+        configure: (proxy) => {
+          proxy.on("proxyReqWs", (proxyReq) => proxyReq.setHeader("origin", backend));
+        },
+      },
     },
   },
   test: {

@@ -27,11 +27,16 @@ export function wsUrl(location: Location = window.location): string {
 /** How long "resynced" shows after a reconnect before the state reads "live" again. */
 const RESYNCED_MS = 4000;
 
-export function createLive(onState: (state: ConnectionState) => void, url = wsUrl()): Live {
+export function createLive(
+  onState: (state: ConnectionState) => void,
+  url = wsUrl(),
+  webSocketImpl?: unknown,
+): Live {
   let everConnected = false;
   let resyncTimer: ReturnType<typeof setTimeout> | undefined;
   const client: Client = createClient({
     url,
+    webSocketImpl,
     lazy: true,
     // Client pings: a dead peer is noticed within keepAlive + the server's pong wait.
     keepAlive: 10_000,

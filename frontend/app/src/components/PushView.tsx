@@ -3,6 +3,7 @@ import { groupJobs, type Job } from "../model/jobs";
 import type { PushEntry } from "../store/jobStore";
 import type { PushStatus } from "../store/convert";
 import { JobButton } from "./JobButton";
+import { pushActions } from "./slots";
 
 const COUNTS: ReadonlyArray<[keyof PushStatus, string]> = [
   ["success", "success"],
@@ -71,6 +72,9 @@ export const PushView = memo(
             <time dateTime={new Date(push.time).toISOString()}> {timeFormat.format(push.time)}</time>
           </h2>
           <StatusCounts status={push.status} />
+          {pushActions.map(({ key, Component }) => (
+            <Component key={key} repo={repo} revision={push.revision} pushId={push.id} />
+          ))}
         </header>
         <ol className="commits" aria-label="Commits">
           {push.commits
