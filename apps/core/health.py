@@ -41,10 +41,22 @@ async def check_database() -> str:
 
 
 async def check_channel_layer() -> str:
-    """A real round trip through the layer: send to a fresh channel and receive it back."""
+    """Does the layer answer? Redis layers: a PING to every host through the layer's own pools.
+
+    Not a send-and-receive round trip: channels-redis serves one `receive()` per process at a time,
+    and the live hub holds it for as long as the process serves subscriptions, so a check that
+    waited on a receive timed out on every live process (and a load balancer would pull them all).
+    """
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
+    ring_size = getattr(layer, "ring_size", None)
+    if ring_size is not None and hasattr(layer, "connection"):
+        for index in range(ring_size):
+            if not await layer.connection(index).ping():
+                raise RuntimeError(f"channel layer host {index} did not answer PING")
+        return type(layer).__name__
+    # The in-memory layer (embedded mode) has no such lock: a round trip proves it works.
     channel = await layer.new_channel(prefix="healthz")
     token = uuid.uuid4().hex
     await layer.send(channel, {"type": "healthz.ping", "token": token})

@@ -49,3 +49,34 @@ def test_one_service_down_answers_503(tmp_path: Path, service: str, env_var: str
     assert body[service]["ok"] is False
     assert body[service]["detail"]
     assert [name for name in ("database", "channel_layer", "broker") if not body[name]["ok"]] == [service]
+
+
+def test_healthz_stays_200_while_a_subscription_holds_the_layer(tmp_path: Path, reference_data: None) -> None:
+    """A Daphne whose hub is blocked in the layer's receive() still reports a healthy layer.
+
+    channels-redis serves one receive() per process at a time; a health check that waited on one
+    timed out on every process that had served a subscription (issue 15, defect 1).
+    """
+    import asyncio
+    import contextlib
+
+    from tests.support.ws import GraphQLWS
+
+    async def scenario(url: str) -> requests.Response:
+        client = await GraphQLWS.connect(url)
+        try:
+            await client.subscribe("1", 'subscription { jobChanged(repository: "mozilla-central") { cursor } }')
+            with contextlib.suppress(TimeoutError):  # no event is expected: the subscription stays open
+                message = await client.receive(timeout=0.5)
+                raise AssertionError(f"unexpected message {message}")
+            return await asyncio.to_thread(requests.get, f"{url}/healthz", timeout=10)
+        finally:
+            await client.ws.close()
+
+    with run_daphne(tmp_path) as server:
+        responses = [asyncio.run(scenario(server.url)) for _ in range(2)]
+
+    for response in responses:
+        assert response.status_code == 200, response.text
+        assert response.json()["channel_layer"]["ok"] is True
+        assert response.elapsed.total_seconds() < 10

@@ -8,8 +8,8 @@ import time
 from typing import Any
 from weakref import WeakSet
 
-from schema.live.transport.connection import LEGACY_WS, TRANSPORT_WS, Connection
-from schema.live.transport.origin import handshake_allowed
+from server.ws.connection import LEGACY_WS, TRANSPORT_WS, Connection
+from server.ws.origin import handshake_allowed
 
 logger = logging.getLogger(__name__)
 

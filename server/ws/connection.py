@@ -27,9 +27,9 @@ from django.conf import settings
 from strawberry.types.execution import PreExecutionError
 
 from schema.live.context import LiveContext
-from schema.live.transport import auth
-from schema.live.transport.operations import OperationRequest, plan
-from schema.live.transport.sharing import REGISTRY, Leader, errors_to_json, result_to_json
+from server.ws import auth
+from server.ws.operations import OperationRequest, plan
+from server.ws.sharing import REGISTRY, Leader, errors_to_json, result_to_json
 
 logger = logging.getLogger(__name__)
 

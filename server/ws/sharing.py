@@ -24,7 +24,7 @@ from strawberry.types.execution import PreExecutionError
 
 from apps.core.metrics import metrics_incr
 from schema.live.context import LiveContext
-from schema.live.transport.operations import OperationRequest
+from server.ws.operations import OperationRequest
 
 logger = logging.getLogger(__name__)
 
