@@ -3,7 +3,8 @@
 // (tests/support/browser.py) runs it for the end-to-end tests and bench/ui. Every request to a host
 // other than the server's is blocked and recorded: the pages must need nothing from outside.
 //
-// commands: open {url, width, height} | goto {url} | eval {expression} | waitFor {expression, timeout}
+// commands: open {url, width, height} | goto {url} | viewport {width, height} | eval {expression}
+//           waitFor {expression, timeout}
 //           click {selector} | press {key} | screenshot {path, fullPage} | axe {} | heap {} | report {}
 import { createInterface } from "node:readline";
 import AxeBuilder from "@axe-core/playwright";
@@ -42,6 +43,10 @@ const commands = {
   async goto({ url }) {
     await page.goto(url);
     return page.url();
+  },
+  async viewport({ width, height }) {
+    await page.setViewportSize({ width, height });
+    return true;
   },
   async eval({ expression }) {
     return await page.evaluate(expression);

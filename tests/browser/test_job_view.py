@@ -196,8 +196,17 @@ def test_details_panel_keyboard_and_accessibility(server: RunningServer, tmp_pat
             browser.call("press", key="Tab")
         assert browser.eval("document.activeElement !== document.body")
 
+        # l opens the selected job's log: a new tab at the log's URL (another host, so blocked here).
+        browser.call("click", selector=f'[data-job-id="{failed.id}"]')
+        browser.wait_for(f"{DETAILS}.includes('live_backing_log')")
+        browser.call("press", key="l")
+        log_url = failed.logs.get(name="live_backing_log").url
+        wait_for(lambda: log_url in browser.call("report")["blocked"], timeout=30, what="the log to open")
+
+        browser.call("viewport", width=1920, height=1080)
+        screenshot(browser, tmp_path, "details-panel-1920.png")
         report = browser.call("report")
-        assert report["blocked"] == []
+        assert report["blocked"] == [log_url]
         assert report["pageErrors"] == []
 
 

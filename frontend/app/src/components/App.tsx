@@ -233,6 +233,7 @@ export function App({ config }: { config: AppConfig }) {
         {pushes.map((entry, index) => (
           <PushView
             deferred={index >= mounted}
+            statusFilters={params.failuresOnly || params.unclassifiedOnly}
             key={entry.push.id}
             entry={entry}
             version={entry.version}

@@ -17,7 +17,7 @@ function renderPush(store: JobStore, selectedJob: number | null = null) {
   if (!entry) throw new Error("no push");
   const matches = jobMatcher({ tiers: DEFAULT_TIERS, failuresOnly: false, unclassifiedOnly: false, search: "" });
   return (
-    <PushView entry={entry} version={entry.version} repo="autoland" matches={matches} selectedJob={selectedJob} deferred={false} />
+    <PushView entry={entry} version={entry.version} repo="autoland" matches={matches} selectedJob={selectedJob} deferred={false} statusFilters={false} />
   );
 }
 

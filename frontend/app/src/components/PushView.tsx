@@ -1,6 +1,6 @@
 import { memo, useMemo } from "react";
-import { groupJobs, type Job } from "../model/jobs";
-import type { PushEntry } from "../store/jobStore";
+import { groupJobs, type Job, type PlatformRow } from "../model/jobs";
+import type { PushEntry, StoredJob } from "../store/jobStore";
 import type { PushStatus } from "../store/convert";
 import { JobButton } from "./JobButton";
 import { pushActions } from "./slots";
@@ -49,16 +49,66 @@ export interface PushViewProps {
   selectedJob: number | null;
   /** Not yet: the grid is a placeholder of about its height until the view mounts it. */
   deferred: boolean;
+  /** The filters look at results (failures / unclassified only): the layout follows every change. */
+  statusFilters: boolean;
+}
+
+/**
+ * One platform row. Memoized on `stamp` (the sum of its jobs' change sequence numbers, which grows
+ * whenever one of them changes) so that an event re-renders one row, not a push of 5,000 jobs.
+ */
+const RowView = memo(
+  function RowView({ row, jobs, selectedJob }: { row: PlatformRow; jobs: ReadonlyMap<number, StoredJob>; stamp: number; selectedJob: number | null }) {
+    const button = (held: Job) => {
+      const job = jobs.get(held.id) ?? held;
+      return <JobButton key={job.id} job={job} selected={job.id === selectedJob} />;
+    };
+    return (
+      <div className="platform-row">
+        <span className="platform">
+          {row.platform} <span className="options">{row.options}</span>
+        </span>
+        <span className="jobs">
+          {row.groups.map((group) =>
+            group.symbol === "" ? (
+              group.jobs.map(button)
+            ) : (
+              <span className="group" key={group.symbol} title={group.name}>
+                <span className="group-symbol">{group.symbol}(</span>
+                {group.jobs.map(button)}
+                <span className="group-symbol">)</span>
+              </span>
+            ),
+          )}
+        </span>
+      </div>
+    );
+  },
+  (a, b) => a.row === b.row && a.stamp === b.stamp && a.selectedJob === b.selectedJob,
+);
+
+function rowStamp(row: PlatformRow, jobs: ReadonlyMap<number, StoredJob>): number {
+  let stamp = 0;
+  for (const group of row.groups) for (const job of group.jobs) stamp += jobs.get(job.id)?.seq ?? 0;
+  return stamp;
+}
+
+function rowSelection(row: PlatformRow, selectedJob: number | null): number | null {
+  if (selectedJob === null) return null;
+  return row.groups.some((group) => group.jobs.some((job) => job.id === selectedJob)) ? selectedJob : null;
 }
 
 /** A push: its header (revision, author, time, counts, commits) and its grid of job buttons. */
 export const PushView = memo(
-  function PushView({ entry, repo, matches, selectedJob, deferred }: PushViewProps) {
+  function PushView({ entry, repo, matches, selectedJob, deferred, statusFilters }: PushViewProps) {
     const { push } = entry;
+    // The layout (which job goes where) changes only with the push's structure, unless the filters
+    // look at results; a job's colour change keeps its place and re-renders its row only.
+    const layoutKey = statusFilters ? entry.version : entry.structure;
     const rows = useMemo(
       () => (deferred ? [] : groupJobs(entry.jobs.values(), matches)),
-      // eslint-disable-next-line react-hooks/exhaustive-deps -- entry.version is the jobs' change key
-      [entry.jobs, entry.version, matches, deferred],
+      // eslint-disable-next-line react-hooks/exhaustive-deps -- layoutKey is the jobs' change key
+      [entry.jobs, layoutKey, matches, deferred],
     );
     const author = push.author.replace(/<.*>/, "").trim() || push.author;
     return (
@@ -92,26 +142,13 @@ export const PushView = memo(
         )}
         <div className="grid" hidden={deferred}>
           {rows.map((row) => (
-            <div className="platform-row" key={row.key}>
-              <span className="platform">
-                {row.platform} <span className="options">{row.options}</span>
-              </span>
-              <span className="jobs">
-                {row.groups.map((group) =>
-                  group.symbol === "" ? (
-                    group.jobs.map((job) => <JobButton key={job.id} job={job} selected={job.id === selectedJob} />)
-                  ) : (
-                    <span className="group" key={group.symbol} title={group.name}>
-                      <span className="group-symbol">{group.symbol}(</span>
-                      {group.jobs.map((job) => (
-                        <JobButton key={job.id} job={job} selected={job.id === selectedJob} />
-                      ))}
-                      <span className="group-symbol">)</span>
-                    </span>
-                  ),
-                )}
-              </span>
-            </div>
+            <RowView
+              key={row.key}
+              row={row}
+              jobs={entry.jobs}
+              stamp={rowStamp(row, entry.jobs)}
+              selectedJob={rowSelection(row, selectedJob)}
+            />
           ))}
           {rows.length === 0 && !deferred && <p className="empty">No jobs match the filters.</p>}
         </div>
@@ -123,6 +160,7 @@ export const PushView = memo(
     a.version === b.version &&
     a.matches === b.matches &&
     a.deferred === b.deferred &&
+    a.statusFilters === b.statusFilters &&
     a.repo === b.repo &&
     // A push re-renders for a selection only if it holds the old or the new selected job.
     (a.selectedJob === b.selectedJob ||

@@ -13,10 +13,15 @@ import type { Push } from "./convert";
 
 export interface PushEntry {
   push: Push;
-  jobs: ReadonlyMap<number, Job>;
+  jobs: ReadonlyMap<number, StoredJob>;
   /** Bumped on every change of the push or its jobs: the memo key of its rendering. */
   version: number;
+  /** Bumped only when the layout can change (a job added, a tier changed): the grid's order key. */
+  structure: number;
 }
+
+/** A job as held: `seq` grows with every change the store accepts (rows re-render on it). */
+export type StoredJob = Readonly<Job & { seq: number }>;
 
 export type Scheduler = (flush: () => void) => void;
 
@@ -45,11 +50,12 @@ export interface StoreOptions {
 }
 
 export class JobStore {
-  private entries = new Map<number, { push: Push; jobs: Map<number, Job>; version: number }>();
+  private entries = new Map<number, { push: Push; jobs: Map<number, StoredJob>; version: number; structure: number }>();
+  private seq = 0;
   private sorted: PushEntry[] = [];
   private sortedDirty = true;
   /** Jobs of pushes newer than any loaded one, whose push event has not arrived yet. */
-  private pending = new Map<number, Map<number, Job>>();
+  private pending = new Map<number, Map<number, StoredJob>>();
   private pendingCount = 0;
   private listeners = new Set<() => void>();
   private scheduled = false;
@@ -80,7 +86,7 @@ export class JobStore {
     if (this.sortedDirty) {
       this.sorted = [...this.entries.values()]
         .sort((a, b) => b.push.time - a.push.time || b.push.id - a.push.id)
-        .map((entry) => ({ push: entry.push, jobs: entry.jobs, version: entry.version }));
+        .map((entry) => ({ push: entry.push, jobs: entry.jobs, version: entry.version, structure: entry.structure }));
       this.sortedDirty = false;
     }
     return this.sorted;
@@ -113,7 +119,7 @@ export class JobStore {
     for (const push of pushes) {
       const entry = this.entries.get(push.id);
       if (entry) entry.push = push;
-      else this.entries.set(push.id, { push, jobs: this.takePending(push.id), version: 0 });
+      else this.entries.set(push.id, { push, jobs: this.takePending(push.id), version: 0, structure: 0 });
     }
     for (const job of jobs) this.putJob(job);
     for (const push of pushes) this.touch(push.id);
@@ -146,7 +152,7 @@ export class JobStore {
       entry.push = push;
     } else {
       if (!this.accepts(push) || !this.isInWindow(push)) return;
-      this.entries.set(push.id, { push, jobs: this.takePending(push.id), version: 0 });
+      this.entries.set(push.id, { push, jobs: this.takePending(push.id), version: 0, structure: 0 });
     }
     this.touch(push.id);
     this.changed();
@@ -186,11 +192,12 @@ export class JobStore {
       return false;
     }
     if (!entry && !held) this.pendingCount += 1;
-    jobs.set(job.id, Object.freeze(job));
+    if (entry && (!held || held.tier !== job.tier)) entry.structure += 1;
+    jobs.set(job.id, Object.freeze({ ...job, seq: ++this.seq }));
     return entry !== undefined;
   }
 
-  private pendingFor(pushId: number): Map<number, Job> | undefined {
+  private pendingFor(pushId: number): Map<number, StoredJob> | undefined {
     let newest = 0;
     for (const id of this.entries.keys()) newest = Math.max(newest, id);
     if (pushId <= newest || this.pendingCount >= MAX_PENDING_JOBS) return undefined;
@@ -202,8 +209,8 @@ export class JobStore {
     return jobs;
   }
 
-  private takePending(pushId: number): Map<number, Job> {
-    const jobs = this.pending.get(pushId) ?? new Map<number, Job>();
+  private takePending(pushId: number): Map<number, StoredJob> {
+    const jobs = this.pending.get(pushId) ?? new Map<number, StoredJob>();
     this.pendingCount -= this.pending.get(pushId)?.size ?? 0;
     this.pending.delete(pushId);
     return jobs;
