@@ -26,9 +26,9 @@ from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import F, Max
 
 from apps.live import nudge
+from apps.live.events import NumberedEvent
 from apps.live.models import Event
 from apps.live.retention import prune_events
-from apps.live.selectors import NumberedEvent
 
 logger = logging.getLogger(__name__)
 

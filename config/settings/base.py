@@ -26,8 +26,9 @@ INSTALLED_APPS = [
     "apps.failures",
     "apps.classification",
     "apps.live",
-    "apps.ingestion",
+    "apps.dead_letters",
     "workers",
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -61,7 +62,7 @@ TEMPLATES = [
     }
 ]
 
-# Every datetime is timezone-aware UTC (Treeherder stored naive UTC; see README "Deviations").
+# Every datetime is timezone-aware UTC (Treeherder stored naive UTC; see docs/deviations.md).
 USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
