@@ -21,11 +21,11 @@ from django.core.management import call_command
 
 from apps.jobs.models import Job, JobLog
 from apps.live.models import Event
+from devtools.replay import PulsePublisher
 from tests import factories as f
 from tests.support.browser import Browser
 from tests.support.processes import ROOT, RunningServer, process_env, run_daphne, run_manage
 from tests.support.workers import TcpProxy, celery_worker_args, manage, queue_has_consumer, run_process, wait_for
-from workers.pulse.replay import PulsePublisher
 
 pytestmark = pytest.mark.slow
 
