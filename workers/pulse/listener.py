@@ -26,6 +26,7 @@ from kombu import Connection, Consumer, Exchange, Message, Queue, binding
 from kombu import exceptions as kombu_exceptions
 
 from apps.core.metrics import metrics_incr
+from apps.core.pulse import PulseEnvelope
 from apps.jobs.services.taskcluster import TASK_EXCHANGES
 from apps.pushes.services.loaders import PUSH_EXCHANGES
 from config.celery import app as celery_app
@@ -83,7 +84,7 @@ class PulseListener:
         root_url: str | None = None,
         batch_size: int | None = None,
         batch_wait: float | None = None,
-        enqueue: Callable[[str, str, list[dict[str, Any]]], None] | None = None,
+        enqueue: Callable[[str, str, list[PulseEnvelope]], None] | None = None,
         heartbeat: int = HEARTBEAT_SECONDS,
     ) -> None:
         self.spec = spec
@@ -99,7 +100,7 @@ class PulseListener:
         self.reconnects = 0
 
     @staticmethod
-    def _celery_enqueue(task: str, queue: str, messages: list[dict[str, Any]]) -> None:
+    def _celery_enqueue(task: str, queue: str, messages: list[PulseEnvelope]) -> None:
         celery_app.send_task(task, args=[messages], queue=queue, **NO_TIME_LIMITS_IN_MESSAGE)
 
     def _on_message(self, body: Any, message: Message) -> None:
@@ -121,12 +122,12 @@ class PulseListener:
         if not self.buffer:
             return
         batch = [
-            {
-                "body": body,
-                "exchange": message.delivery_info.get("exchange", ""),
-                "routing_key": message.delivery_info.get("routing_key", ""),
-                "root_url": self.root_url,
-            }
+            PulseEnvelope(
+                body=body,
+                exchange=message.delivery_info.get("exchange", ""),
+                routing_key=message.delivery_info.get("routing_key", ""),
+                root_url=self.root_url,
+            )
             for body, message in self.buffer
         ]
         self.enqueue(self.spec.task, self.spec.celery_queue, batch)

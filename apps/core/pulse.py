@@ -1,0 +1,27 @@
+"""What travels through ingestion: the envelope of one Pulse message, and the rejection of one.
+
+The listeners wrap each Pulse message in a `PulseEnvelope`; the Celery tasks carry lists of them,
+the ingestion services read them, dead letters keep them, and the replay builds them. It is a
+TypedDict (a plain dict at run time) because it crosses the broker as JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class PulseEnvelope(TypedDict):
+    body: Any  # the decoded Pulse payload, not yet validated
+    exchange: str
+    routing_key: str
+    root_url: str  # the Taskcluster root the message came from
+
+
+class Rejected(Exception):
+    """A message that is not (or not validly) what ingestion takes: logged once with its reason,
+    counted under it, acked, never retried."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
