@@ -19,6 +19,17 @@ CELERY_TASK_QUEUES = [
     Queue("default", _default, routing_key="default"),
     Queue("store_pulse_tasks", _default, routing_key="store_pulse_tasks"),
     Queue("store_pulse_pushes", _default, routing_key="store_pulse_pushes"),
+    # Log parsing (apps/failures/services/scheduling.py picks the queue per log).
+    Queue("log_parser", _default, routing_key="log_parser.normal"),
+    *(
+        Queue(name, _default, routing_key=f"log_parser.failures.{name}")
+        for name in (
+            "log_parser_fail_raw_sheriffed",
+            "log_parser_fail_json_sheriffed",
+            "log_parser_fail_raw_unsheriffed",
+            "log_parser_fail_json_unsheriffed",
+        )
+    ),
 ]
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_DEFAULT_EXCHANGE = "default"
@@ -28,6 +39,8 @@ CELERY_TASK_CREATE_MISSING_QUEUES = False
 CELERY_TASK_ROUTES = {
     "ingest.store_pulse_tasks": {"queue": "store_pulse_tasks"},
     "ingest.store_pulse_pushes": {"queue": "store_pulse_pushes"},
+    # The default; the scheduler names a failure queue per log (apply_async(queue=...)).
+    "failures.parse_logs": {"queue": "log_parser"},
 }
 
 CELERY_TASK_ACKS_LATE = True
