@@ -237,6 +237,16 @@ export const JOB_DETAILS = /* GraphQL */ `
         lineNumber
         line
         newFailure
+        bugSuggestions {
+          openRecent {
+            bugzillaId
+            summary
+          }
+          allOthers {
+            bugzillaId
+            summary
+          }
+        }
       }
       failureLines {
         databaseId

@@ -36,6 +36,34 @@ export function useJobDetails(id: number | null, changeKey: number | undefined) 
   return state.id === id ? state : { id, job: null, error: null };
 }
 
+type Suggestions = JobDetails["textLogErrors"][number]["bugSuggestions"];
+
+/** Bugs whose summaries match an error line: open ones first, at most five (Treeherder's list). */
+function BugSuggestionList({ suggestions, bugzillaUrl }: { suggestions: Suggestions; bugzillaUrl: string }) {
+  const bugs = [
+    ...suggestions.openRecent.map((bug) => ({ ...bug, open: true })),
+    ...suggestions.allOthers.map((bug) => ({ ...bug, open: false })),
+  ].slice(0, 5);
+  if (bugs.length === 0) return null;
+  return (
+    <ul className="suggestions" aria-label="Bug suggestions">
+      {bugs.map((bug) => (
+        <li key={`${bug.bugzillaId ?? bug.summary}`}>
+          {bug.bugzillaId !== null ? (
+            <a href={`${bugzillaUrl}/show_bug.cgi?id=${bug.bugzillaId}`} target="_blank" rel="noreferrer">
+              Bug {bug.bugzillaId}
+            </a>
+          ) : (
+            "Internal issue"
+          )}{" "}
+          {bug.summary}
+          {bug.open ? "" : " (resolved)"}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function Row({ name, children }: { name: string; children: React.ReactNode }) {
   return (
     <>
@@ -134,6 +162,7 @@ export function DetailsPanel({
                   <li key={error.databaseId}>
                     <span className="line-no">{error.lineNumber}</span> {error.newFailure && <strong className="new">NEW</strong>}{" "}
                     <code>{error.line}</code>
+                    <BugSuggestionList suggestions={error.bugSuggestions} bugzillaUrl={bugzillaUrl} />
                   </li>
                 ))}
               </ol>
