@@ -1,9 +1,10 @@
 """URL routes over HTTP. WebSocket routes live in config/asgi.py."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from apps.core.frontend import job_view
 from apps.core.views import healthz, metrics
 from schema.schema import schema
 from schema.views import GraphQLView
@@ -15,4 +16,6 @@ urlpatterns = [
     path("graphql", csrf_exempt(GraphQLView.as_view(schema=schema, graphql_ide="graphiql")), name="graphql"),
     path("accounts/", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
+    # The React job view and its client-side routes (frontend/app): / and /jobs?repo=...
+    re_path(r"^(?:jobs/?)?$", job_view, name="job-view"),
 ]

@@ -156,3 +156,27 @@ ensure_browser_tests() {
   ensure_debian_packages chromium
   npm_ci tests/browser
 }
+
+# The job view at / (frontend/app: React + TypeScript, Vite), built into frontend/app/dist. Rebuilt
+# when its sources, configuration or lockfile change.
+ensure_job_view() {
+  local dir="frontend/app" stamp want
+  command -v npm >/dev/null || die "npm not found (Node 20 is needed to build the job view)"
+  npm_ci "$dir"
+  stamp="$dir/dist/.sources.sha"
+  want="$(cd "$dir" && find index.html package-lock.json vite.config.ts tsconfig.json src -type f ! -name '*.test.*' -print0 \
+    | sort -z | xargs -0 cat | sha256sum | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "building the job view (frontend/app)"
+    (cd "$dir" && npx --no-install vite build --logLevel error)
+    echo "$want" >"$stamp"
+  fi
+}
+
+# The job view's own checks: generated types in step with schema/schema.graphql, tsc, ESLint, Vitest.
+job_view_checks() {
+  (cd frontend/app && npx --no-install graphql-codegen --config codegen.ts --check --silent) \
+    || { log "frontend/app/src/generated/graphql.ts drifted: run 'npm run codegen' in frontend/app"; return 1; }
+  (cd frontend/app && npx --no-install tsc --noEmit && npx --no-install eslint --max-warnings 0 . \
+    && npx --no-install vitest run --reporter=dot)
+}

@@ -80,6 +80,23 @@ STATICFILES_DIRS: list[Path | tuple[str, Path]] = (
 if (BASE_DIR / "frontend" / "graphiql" / "dist").is_dir():
     STATICFILES_DIRS.append(("graphiql", BASE_DIR / "frontend" / "graphiql" / "dist"))
 
+# The job view (frontend/app, built by Vite): hashed assets at /static/app/assets/; its page at /.
+if (BASE_DIR / "frontend" / "app" / "dist").is_dir():
+    STATICFILES_DIRS.append(("app", BASE_DIR / "frontend" / "app" / "dist"))
+# collectstatic writes a gzip copy of each file next to it, which WhiteNoise serves when accepted.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+
+def _vite_hashed(path: str, url: str) -> bool:
+    """Vite names every built asset <name>-<hash>.<ext> under assets/: safe to cache forever."""
+    return "/assets/" in url and url.startswith(("/static/app/", "/static/graphiql/"))
+
+
+WHITENOISE_IMMUTABLE_FILE_TEST = _vite_hashed
+
 VAR_DIR = CONFIG.var_dir
 PORT = CONFIG.port
 

@@ -1,0 +1,232 @@
+import { useEffect, useState } from "react";
+import { query } from "../api/http";
+import { JOB_DETAILS } from "../api/operations";
+import type { JobDetailsQuery, JobDetailsQueryVariables } from "../generated/graphql";
+import { jobStatus, statusLabel } from "../model/jobs";
+import { jobPanelSections, type JobDetails } from "./slots";
+
+const when = (iso: string | null): string => (iso ? new Date(iso).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "—");
+
+export function taskUrl(job: JobDetails): string | null {
+  return job.taskId ? `${job.repository.tcRootUrl.replace(/\/$/, "")}/tasks/${job.taskId}` : null;
+}
+
+export function rawLogUrl(job: JobDetails): string | null {
+  return (job.logs.find((log) => log.name === "live_backing_log") ?? job.logs[0])?.url ?? null;
+}
+
+/** Loads a job's details; again whenever `changeKey` (its lastModified in the grid) moves. */
+export function useJobDetails(id: number | null, changeKey: number | undefined) {
+  const [state, setState] = useState<{ id: number | null; job: JobDetails | null; error: string | null }>({
+    id: null,
+    job: null,
+    error: null,
+  });
+  useEffect(() => {
+    if (id === null) return;
+    const abort = new AbortController();
+    query<JobDetailsQuery, JobDetailsQueryVariables>(JOB_DETAILS, { id: String(id) }, abort.signal).then(
+      (data) => setState({ id, job: data.job, error: data.job ? null : "No such job." }),
+      (error: unknown) => {
+        if (!abort.signal.aborted) setState({ id, job: null, error: String(error) });
+      },
+    );
+    return () => abort.abort();
+  }, [id, changeKey]);
+  return state.id === id ? state : { id, job: null, error: null };
+}
+
+type Suggestions = JobDetails["textLogErrors"][number]["bugSuggestions"];
+
+/** Bugs whose summaries match an error line: open ones first, at most five (Treeherder's list). */
+function BugSuggestionList({ suggestions, bugzillaUrl }: { suggestions: Suggestions; bugzillaUrl: string }) {
+  const bugs = [
+    ...suggestions.openRecent.map((bug) => ({ ...bug, open: true })),
+    ...suggestions.allOthers.map((bug) => ({ ...bug, open: false })),
+  ].slice(0, 5);
+  if (bugs.length === 0) return null;
+  return (
+    <ul className="suggestions" aria-label="Bug suggestions">
+      {bugs.map((bug) => (
+        <li key={`${bug.bugzillaId ?? bug.summary}`}>
+          {bug.bugzillaId !== null ? (
+            <a href={`${bugzillaUrl}/show_bug.cgi?id=${bug.bugzillaId}`} target="_blank" rel="noreferrer">
+              Bug {bug.bugzillaId}
+            </a>
+          ) : (
+            "Internal issue"
+          )}{" "}
+          {bug.summary}
+          {bug.open ? "" : " (resolved)"}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Row({ name, children }: { name: string; children: React.ReactNode }) {
+  return (
+    <>
+      <dt>{name}</dt>
+      <dd>{children}</dd>
+    </>
+  );
+}
+
+export function DetailsPanel({
+  job,
+  error,
+  onClose,
+  bugzillaUrl,
+}: {
+  job: JobDetails | null;
+  error: string | null;
+  onClose: () => void;
+  bugzillaUrl: string;
+}) {
+  const status = job ? jobStatus(job) : "";
+  const task = job ? taskUrl(job) : null;
+  return (
+    <aside className="details" aria-label="Job details" data-testid="details">
+      <div className="details-head">
+        {job ? (
+          <h2>
+            <span className={`badge st-${status}`}>{statusLabel(status)}</span> {job.jobType.name}
+          </h2>
+        ) : (
+          <h2>{error ?? "Loading…"}</h2>
+        )}
+        <button type="button" className="close" onClick={onClose} aria-label="Close the details panel (Esc)">
+          ✕
+        </button>
+      </div>
+      {job && (
+        <div className="details-body">
+          <section>
+            <h3>Job</h3>
+            <dl>
+              <Row name="State">{job.state.toLowerCase()}</Row>
+              <Row name="Result">{job.result.toLowerCase()}</Row>
+              <Row name="Symbol">
+                {job.jobGroup.symbol !== "?" ? `${job.jobGroup.symbol}(${job.jobType.symbol})` : job.jobType.symbol}
+                {job.jobGroup.name ? ` — ${job.jobGroup.name}` : ""}
+              </Row>
+              <Row name="Platform">
+                {job.platform.platform} {job.options.join(" ")} (build {job.buildPlatform.platform})
+              </Row>
+              <Row name="Tier">{job.tier}</Row>
+              <Row name="Classification">{job.failureClassification.name}</Row>
+              <Row name="Submitted">{when(job.submitTime)}</Row>
+              <Row name="Started">{when(job.startTime)}</Row>
+              <Row name="Ended">{when(job.endTime)}</Row>
+              <Row name="Duration">{job.duration} min</Row>
+              <Row name="Machine">{job.machine.name || "—"}</Row>
+              <Row name="Task">
+                {task ? (
+                  <a href={task} target="_blank" rel="noreferrer" data-field="task">
+                    {job.taskId}
+                    {job.retryId !== null ? ` run ${job.retryId}` : ""}
+                  </a>
+                ) : (
+                  "—"
+                )}
+              </Row>
+              <Row name="Who">{job.who}</Row>
+              <Row name="Reason">{job.reason}</Row>
+            </dl>
+          </section>
+          <section>
+            <h3>Logs</h3>
+            {job.logs.length === 0 ? (
+              <p className="none">No logs.</p>
+            ) : (
+              <ul className="logs">
+                {job.logs.map((log) => (
+                  <li key={log.url}>
+                    <a href={log.url} target="_blank" rel="noreferrer">
+                      {log.name}
+                    </a>{" "}
+                    <span className={`parse parse-${log.parseStatus.toLowerCase()}`}>
+                      {log.parseStatus.toLowerCase().replace("_", " ")}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <h3>Error lines</h3>
+            {job.textLogErrors.length === 0 ? (
+              <p className="none">No error lines.</p>
+            ) : (
+              <ol className="errors">
+                {job.textLogErrors.map((error) => (
+                  <li key={error.databaseId}>
+                    <span className="line-no">{error.lineNumber}</span> {error.newFailure && <strong className="new">NEW</strong>}{" "}
+                    <code>{error.line}</code>
+                    <BugSuggestionList suggestions={error.bugSuggestions} bugzillaUrl={bugzillaUrl} />
+                  </li>
+                ))}
+              </ol>
+            )}
+          </section>
+          <section>
+            <h3>Failure lines</h3>
+            {job.failureLines.length === 0 ? (
+              <p className="none">No failure lines.</p>
+            ) : (
+              <ol className="failure-lines">
+                {job.failureLines.map((line) => (
+                  <li key={line.databaseId}>
+                    <code>
+                      {line.action === "test_result"
+                        ? `${line.test}${line.subtest ? ` | ${line.subtest}` : ""} | ${line.status} (expected ${line.expected})${line.message ? ` — ${line.message}` : ""}`
+                        : line.signature || line.message || line.action}
+                    </code>
+                  </li>
+                ))}
+              </ol>
+            )}
+            <h3>Classifications</h3>
+            {job.notes.length === 0 ? (
+              <p className="none">Not classified.</p>
+            ) : (
+              <ul className="notes">
+                {job.notes.map((note) => (
+                  <li key={note.databaseId}>
+                    {when(note.created)} {note.who}: <strong>{note.failureClassification.name}</strong>
+                    {note.text ? ` — ${note.text}` : ""}
+                  </li>
+                ))}
+              </ul>
+            )}
+            <h3>Bugs</h3>
+            {job.bugLinks.length === 0 ? (
+              <p className="none">No bugs linked.</p>
+            ) : (
+              <ul className="bugs">
+                {job.bugLinks.map((link) => (
+                  <li key={link.databaseId}>
+                    {link.bug.bugzillaId !== null ? (
+                      <a href={`${bugzillaUrl}/show_bug.cgi?id=${link.bug.bugzillaId}`} target="_blank" rel="noreferrer">
+                        Bug {link.bug.bugzillaId}
+                      </a>
+                    ) : (
+                      "Internal issue"
+                    )}{" "}
+                    {link.bug.summary} ({link.bug.status.toLowerCase()}
+                    {link.bug.resolution ? ` ${link.bug.resolution.toLowerCase()}` : ""}) — {link.who}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          {jobPanelSections.map(({ key, title, Component }) => (
+            <section key={key}>
+              <h3>{title}</h3>
+              <Component job={job} />
+            </section>
+          ))}
+        </div>
+      )}
+    </aside>
+  );
+}
