@@ -9,11 +9,13 @@ loaders, so the fields a client selected are loaded anew for each event.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncGenerator, Callable
+from typing import Any
 
 import strawberry
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from graphql import GraphQLError
 
 from apps.live.events import NumberedEvent
@@ -22,6 +24,7 @@ from apps.live.stream import CursorExpired, Stream, UnknownCursor
 from apps.pushes.selectors import push_get_by_revision, push_in_repositories
 from apps.repositories.selectors import repository_ids_by_names
 from schema.db import db
+from schema.jobs.dataloaders import JobByIdLoader
 from schema.jobs.types import JobResult
 from schema.live import cursors
 from schema.live.context import LiveContext
@@ -34,10 +37,14 @@ from schema.live.types import (
     PushChangedEvent,
     PushHealthChangedEvent,
 )
+from schema.loading import SelectorLoader
+from schema.pushes.dataloaders import PushByIdLoader
 
 # jobFailures' defaults, in the SDL too.
 DEFAULT_FAILURE_TIERS = (1, 2)
 DEFAULT_FAILURE_RESULTS = tuple(JobResult(value) for value in FAILED_RESULTS)
+
+logger = logging.getLogger(__name__)
 
 JOB_CHANGED = "job.changed"
 PUSH_CHANGED = "push.changed"
@@ -98,6 +105,40 @@ async def _prepare_event(info: LiveInfo, seq: int) -> str:
     return info.context.begin_event(seq)
 
 
+# While the database is down an event is held, retried with this backoff (seconds, doubling).
+HOLD_RETRY_FIRST_SECONDS = 0.25
+HOLD_RETRY_MAX_SECONDS = 2.0
+
+
+async def _prepare_readable(info: LiveInfo, seq: int, loader: type[SelectorLoader[int, Any]], key: int) -> str:
+    """`_prepare_event`, then read the event's row into the fresh loaders before it is yielded.
+
+    An event whose row cannot be read (the database is down) must not go out: the client would get
+    `job: null` ("the job no longer exists") with the event's cursor, and resuming from that cursor
+    would never deliver the change. So the event is held, and with it this subscription (and every
+    subscriber sharing its execution), until the read succeeds: the row the client's fields need is
+    then in the loaders, and delivery resumes in cursor order. A subscriber that gives up meanwhile
+    resumes from the last cursor it did receive, which is before this event.
+    """
+    delay = HOLD_RETRY_FIRST_SECONDS
+    outage_logged = False
+    while True:
+        cursor = await _prepare_event(info, seq)
+        try:
+            await loader.of(info).load(key)
+        except DatabaseError as exc:
+            if not outage_logged:  # one line per outage, not one per retry
+                logger.warning("live: holding event %d until the database answers (%s)", seq, exc)
+                outage_logged = True
+            await db(close_old_connections)()  # the broken connection is replaced on the next try
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, HOLD_RETRY_MAX_SECONDS)
+            continue
+        if outage_logged:
+            logger.warning("live: database answers again; delivering event %d", seq)
+        return cursor
+
+
 async def _events[T](
     info: LiveInfo, stream: Stream, build: Callable[[NumberedEvent], Callable[[str], T] | None]
 ) -> AsyncGenerator[T, None]:
@@ -107,7 +148,7 @@ async def _events[T](
         async for event in stream:
             make = build(event)
             if make is not None:
-                yield make(await _prepare_event(info, event.seq))
+                yield make(await _prepare_readable(info, event.seq, JobByIdLoader, event.job_id or 0))
     except CursorExpired as exc:  # retention overtook a replay
         raise _expired(exc) from exc
     finally:
@@ -160,7 +201,7 @@ async def _push_events(info: LiveInfo, stream: Stream) -> AsyncGenerator[PushCha
                 last_flush = time.monotonic()
                 flushing, pending = sorted(pending.items(), key=lambda item: item[1]), {}
                 for push_id, seq in flushing:
-                    cursor = await _prepare_event(info, seq)
+                    cursor = await _prepare_readable(info, seq, PushByIdLoader, push_id)
                     yield PushChangedEvent(cursor=cursor, push_id=push_id)
     except CursorExpired as exc:
         raise _expired(exc) from exc

@@ -173,6 +173,10 @@ class TcpProxy:
 
     def cut(self) -> None:
         if self._server is not None:
+            # shutdown() first: on Linux, close() alone does not wake the thread blocked in accept(),
+            # which would then accept (and forward) one more connection "during" the outage.
+            with suppress(OSError):
+                self._server.shutdown(socket.SHUT_RDWR)
             self._server.close()
             self._server = None
         with self._lock:
