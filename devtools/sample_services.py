@@ -7,7 +7,8 @@ makes real HTTP requests through its real client. Paths served:
 * `/api/queue/v1/task/<taskId>`: a sample or synthetic task definition, else 404
 * `/api/queue/v1/task/<taskId>/runs/<runId>/artifacts`: synthetic artifact lists (samples: 404)
 * `/<repo path>/json-pushes?...&endID=<id>`: the sample pushlog, a synthetic one, or one made up
-  for a push id named in a sample task's route (so the sample jobs find their push)
+  for a push id named in a sample task's route (so the sample jobs find their push); without
+  `endID` (the pushlog failsafe's poll) an empty pushlog
 * `/repos/<org>/<repo>/compare/<base>...<head>` and `/repos/<org>/<repo>/pulls/<n>/commits`
 """
 
@@ -155,6 +156,9 @@ class SampleServer(ThreadingHTTPServer):
             return synthetic.artifacts(*decoded, int(match.group(2))) if decoded else None
         if match := PUSHLOG.match(path):
             end = (query.get("endID") or [""])[0]
+            if not end and "endID" not in query:
+                # The pushlog failsafe's poll (no endID): nothing beyond what Pulse announces.
+                return {"lastpushid": 0, "pushes": {}}
             if not end.isdigit():
                 return None
             push_id = int(end)

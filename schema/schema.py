@@ -18,6 +18,7 @@ from schema.jobs.queries import JobQueries
 from schema.limits import QueryCostLimiter
 from schema.live.queries import LiveQueries
 from schema.live.subscriptions import LiveSubscriptions
+from schema.metrics import OperationMetrics
 from schema.pushes.queries import PushQueries
 from schema.repositories.queries import RepositoryQueries
 from schema.scalars import SCALAR_MAP
@@ -44,6 +45,7 @@ def extensions(*, debug: bool) -> list:
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         QueryCostLimiter,
+        OperationMetrics,
     ]
     if not debug:
         # Production: unexpected errors lose their message (logged with the stack instead).

@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from typing import Any
 
 from apps.core.http import OutboundError
-from apps.core.metrics import Counters
+from apps.core.metrics import INGEST_LAG, Counters
 from apps.ingestion.services import dead_letters_store
 from apps.jobs.services.ingest import pulse_tasks_ingest
 from apps.pushes.services import pulse_push_ingest
@@ -118,6 +119,15 @@ def _retry_halves(task: Any, kind: str, messages: list[dict[str, Any]], attempt:
         _retry_or_dead_letter(task, kind, part, attempt, reason, detail)
 
 
+def _observe_lag(kind: str, messages: list[dict[str, Any]]) -> None:
+    """Pulse publish (or listener receipt) to commit, per message of a batch that ran."""
+    now = time.time()
+    for message in messages:
+        sent = message.get("published_at") or message.get("received_at")
+        if isinstance(sent, int | float) and not isinstance(sent, bool):
+            INGEST_LAG.labels(kind=kind).observe(max(0.0, now - float(sent)))
+
+
 def _run_batch(
     task: Any,
     kind: str,
@@ -129,6 +139,7 @@ def _run_batch(
     counters = Counters()
     try:
         process(messages, counters)
+        _observe_lag(kind, messages)
     except SoftTimeLimitExceeded:
         raise  # the whole batch is re-enqueued by _run_task: no time left to go on here
     except TRANSIENT_DB_ERRORS as exc:

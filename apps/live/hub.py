@@ -24,6 +24,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import close_old_connections
 
+from apps.core.metrics import LIVE_DELIVERY, LIVE_EVENTS
 from apps.live import selectors
 from apps.live.relay import LIVE_GROUP
 from apps.live.selectors import NumberedEvent
@@ -104,6 +105,7 @@ class Stream:
         if len(self._buffer) >= self.buffer_size:
             # Too far behind: forget the buffer and read (last, now] back from the table instead.
             self.overflows += 1
+            LIVE_EVENTS.labels(stage="dropped").inc(len(self._buffer))
             self._buffer.clear()
             self.replay_through = self.hub.head
         else:
@@ -294,9 +296,13 @@ class Hub:
                 logger.info("live hub: missed events %d-%d on the layer; reading them back",
                             self.head + 1, message["prev"])  # fmt: skip
                 await self._backfill(message["prev"])
+            dispatched = 0
             for data in message.get("events", ()):
                 if data["seq"] > self.head:
                     self._dispatch(NumberedEvent.from_message(data))
+                    dispatched += 1
+            if dispatched and message.get("committed") and self.streams:
+                LIVE_DELIVERY.observe(max(0.0, time.time() - float(message["committed"])))
 
     async def _tail_check_loop(self) -> None:
         """Catch a lost last message (nothing follows to reveal the gap) and a dead layer."""

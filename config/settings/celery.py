@@ -19,6 +19,9 @@ CELERY_TASK_QUEUES = [
     Queue("default", _default, routing_key="default"),
     Queue("store_pulse_tasks", _default, routing_key="store_pulse_tasks"),
     Queue("store_pulse_pushes", _default, routing_key="store_pulse_pushes"),
+    # Scheduled jobs (config/settings/schedule.py): the pushlog failsafe, and the maintenance jobs.
+    Queue("pushlog", _default, routing_key="pushlog"),
+    Queue("maintenance", _default, routing_key="maintenance"),
 ]
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_DEFAULT_EXCHANGE = "default"
@@ -28,7 +31,10 @@ CELERY_TASK_CREATE_MISSING_QUEUES = False
 CELERY_TASK_ROUTES = {
     "ingest.store_pulse_tasks": {"queue": "store_pulse_tasks"},
     "ingest.store_pulse_pushes": {"queue": "store_pulse_pushes"},
+    "maintenance.fetch_push_logs": {"queue": "pushlog"},
+    "maintenance.*": {"queue": "maintenance"},
 }
+CELERY_IMPORTS = ["workers.maintenance"]
 
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

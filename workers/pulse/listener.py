@@ -126,6 +126,9 @@ class PulseListener:
                 "exchange": message.delivery_info.get("exchange", ""),
                 "routing_key": message.delivery_info.get("routing_key", ""),
                 "root_url": self.root_url,
+                # For the ingest-lag histogram: Pulse's publish time when the message carries one.
+                "published_at": message.properties.get("timestamp"),
+                "received_at": time.time(),
             }
             for body, message in self.buffer
         ]

@@ -8,6 +8,7 @@ import time
 from typing import Any
 from weakref import WeakSet
 
+from apps.core.metrics import WEBSOCKETS_OPEN
 from schema.live.transport.connection import LEGACY_WS, TRANSPORT_WS, Connection
 from schema.live.transport.origin import handshake_allowed
 
@@ -73,6 +74,7 @@ class GraphQLWebSocketApp:
         await send({"type": "websocket.accept", "subprotocol": protocol})
         connection = Connection(scope, send, protocol, self.schema)
         TICKER.add(connection)
+        WEBSOCKETS_OPEN.inc()
         try:
             while True:
                 message = await receive()
@@ -86,5 +88,6 @@ class GraphQLWebSocketApp:
                     if connection.closed:
                         break
         finally:
+            WEBSOCKETS_OPEN.dec()
             connection.closed = True
             connection.stop_all()
