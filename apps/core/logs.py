@@ -30,7 +30,7 @@ _PATTERNS = [
     (
         re.compile(
             r"(?i)(\b[\w-]*(?:authorization|api[_-]?key|token|secret|password|passwd|dsn|cookie|session)[\w-]*"
-            r"[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)[^\s\"'&,;}\]]+"
+            r"[\"']?\s*[:=]\s*[\"']?(?:(?:bearer|token|basic)\s+)?+)(?!\*\*\*)[^\s\"'&,;}\]]+"
         ),
         rf"\1{MASK}",
     ),

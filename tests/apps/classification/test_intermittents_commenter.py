@@ -38,13 +38,17 @@ def _at(day: datetime.date, hour: int = 12) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour), tzinfo=datetime.UTC)
 
 
-def _failures(bug: Any, push: Push, count: int, *, platform: str = "linux64", options: tuple[str, ...] = ("opt",)) -> None:
+def _failures(
+    bug: Any, push: Push, count: int, *, platform: str = "linux64", options: tuple[str, ...] = ("opt",)
+) -> None:
     """`count` jobs on `push` linked to `bug`, copied from one factory job (bulk, for big counts)."""
     option_hash = ""
     for name in options:
         collection = OptionCollectionFactory(option=OptionFactory(name=name))
         option_hash = collection.option_collection_hash
-    template = JobFactory(push=push, machine_platform=MachinePlatformFactory(platform=platform), option_collection_hash=option_hash)
+    template = JobFactory(
+        push=push, machine_platform=MachinePlatformFactory(platform=platform), option_collection_hash=option_hash
+    )
     jobs = [template]
     for _ in range(count - 1):
         copy = Job.objects.get(id=template.id)
@@ -53,9 +57,8 @@ def _failures(bug: Any, push: Push, count: int, *, platform: str = "linux64", op
         jobs.append(copy)
     Job.objects.bulk_create(jobs[1:])
     user = UserFactory()
-    BugJobMap.objects.bulk_create(
-        [BugJobMap(job=job, bug=bug, user=user) for job in Job.objects.filter(push=push, guid__in=[j.guid for j in jobs])]
-    )
+    stored = Job.objects.filter(push=push, guid__in=[j.guid for j in jobs])
+    BugJobMap.objects.bulk_create([BugJobMap(job=job, bug=bug, user=user) for job in stored])
 
 
 @pytest.fixture

@@ -26,7 +26,11 @@ def _families(client: Any) -> dict[str, Any]:
 
 
 def _value(family: Any, sample_name: str, **labels: str) -> float:
-    values = [s.value for s in family.samples if s.name == sample_name and all(s.labels.get(k) == v for k, v in labels.items())]
+    values = [
+        s.value
+        for s in family.samples
+        if s.name == sample_name and all(s.labels.get(k) == v for k, v in labels.items())
+    ]
     assert len(values) == 1, (sample_name, labels, family.samples)
     return float(values[0])
 
@@ -51,7 +55,8 @@ def test_counters_histograms_and_label_escaping(client: Any, reference_data: Non
     metrics_incr("jobs_created", 5)
     log_parse_outcome("parsed", 0.3)
     query = "query RepoList { repositories { name } }"
-    assert client.post("/graphql", {"query": query, "operationName": "RepoList"}, content_type="application/json").status_code == 200
+    body = {"query": query, "operationName": "RepoList"}
+    assert client.post("/graphql", body, content_type="application/json").status_code == 200
 
     families = _families(client)
 
@@ -81,7 +86,8 @@ def test_counters_histograms_and_label_escaping(client: Any, reference_data: Non
     assert _value(duration, "treeherder_graphql_duration_seconds_count", operation="RepoList") >= 1
     assert _value(duration, "treeherder_graphql_duration_seconds_bucket", operation="RepoList", le="+Inf") >= 1
     assert _value(families["treeherder_graphql_cost"], "treeherder_graphql_cost_count", operation="RepoList") >= 1
-    assert _value(families["treeherder_http_requests"], "treeherder_http_requests_total", method="POST", status="200") >= 1
+    http = families["treeherder_http_requests"]
+    assert _value(http, "treeherder_http_requests_total", method="POST", status="200") >= 1
     # ?format=json: the counters, as since the last reset.
     assert client.get("/metrics?format=json").json()["jobs_created"] == 5
 
