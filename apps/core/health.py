@@ -168,7 +168,8 @@ def _pipeline_state() -> dict[str, Any]:
         },
         "ingestion": {
             "newest_job_change_age_seconds": _age(now, Job.objects.aggregate(t=Max("last_modified"))["t"]),
-            "newest_push_age_seconds": _age(now, Push.objects.aggregate(t=Max("time"))["t"]),
+            # last_modified: indexed (a push's own `time` is not, on its own).
+            "newest_push_change_age_seconds": _age(now, Push.objects.aggregate(t=Max("last_modified"))["t"]),
         },
     }
 

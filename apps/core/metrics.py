@@ -173,22 +173,24 @@ def metrics_incr(name: str, amount: int = 1, **labels: str) -> None:
 
 class Counters:
     """Increments collected while a batch runs and recorded by `flush()` (the ingestion call sites
-    count into one of these and flush once per task)."""
+    count into one of these and flush once per task). `values` is keyed `name{label="value"}`."""
 
     def __init__(self) -> None:
-        self.values: CountMap[tuple[str, tuple[tuple[str, str], ...]]] = CountMap()
+        self.values: CountMap[str] = CountMap()
+        self._parts: dict[str, tuple[str, dict[str, str]]] = {}
 
     def incr(self, name: str, amount: int = 1, **labels: str) -> None:
         if amount:
-            self.values[(name, tuple(sorted(labels.items())))] += amount
-
-    def get(self, name: str, **labels: str) -> int:
-        return self.values[(name, tuple(sorted(labels.items())))]
+            key = metric_key(name, **labels)
+            self.values[key] += amount
+            self._parts.setdefault(key, (name, labels))
 
     def flush(self) -> None:
         values, self.values = self.values, CountMap()
-        for (name, labels), amount in values.items():
-            metrics_incr(name, amount, **dict(labels))
+        parts, self._parts = self._parts, {}
+        for key, amount in values.items():
+            name, labels = parts[key]
+            metrics_incr(name, amount, **labels)
 
 
 # --- reading ------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_all_services_up(tmp_path: Path) -> None:
     assert body["channel_layer"]["detail"] == "RedisChannelLayer"
     assert body["pipeline"]["relay"]["unrelayed_events"] == 1
     assert body["pipeline"]["relay"]["oldest_unrelayed_age_seconds"] >= 0
-    assert set(body["pipeline"]["ingestion"]) == {"newest_job_change_age_seconds", "newest_push_age_seconds"}
+    assert set(body["pipeline"]["ingestion"]) == {"newest_job_change_age_seconds", "newest_push_change_age_seconds"}
     jobs = body["scheduler"]["jobs"]
     assert set(jobs) == {
         "maintenance.fetch_push_logs", "maintenance.update_bugscache", "maintenance.cycle_data",
