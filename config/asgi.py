@@ -13,8 +13,8 @@ from django.core.asgi import get_asgi_application
 django_application = get_asgi_application()
 
 from apps.live.embedded import ensure_relay_running  # noqa: E402 - needs the apps loaded
-from schema.live.transport.app import GraphQLWebSocketApp  # noqa: E402
 from schema.schema import schema  # noqa: E402
+from server.ws.app import GraphQLWebSocketApp  # noqa: E402
 
 
 class EmbeddedRelayStarter:

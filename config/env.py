@@ -1,7 +1,8 @@
 """The one place that reads the process environment.
 
 Every setting the system takes comes from an environment variable read here, with its default
-documented in the README ("Configuration"). Settings modules import `CONFIG`; nothing else in the
+documented in docs/configuration.md (tests/config/test_settings_doc.py holds this module,
+`.env.example` and that page to the same names and defaults). Settings modules import `CONFIG`; nothing else in the
 project calls `os.environ` or `environ.Env`.
 
 Two modes:
@@ -144,7 +145,7 @@ CONFIG = load()
 
 @dataclass(frozen=True)
 class IngestConfig:
-    """Pulse ingestion knobs (README "Configuration", ingestion rows)."""
+    """Pulse ingestion knobs (docs/configuration.md, ingestion rows)."""
 
     projects_to_ingest: list[str]
     batch_size: int

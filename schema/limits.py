@@ -44,6 +44,10 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 MAX_QUERY_COST = 100_000
+# Strawberry's own limits (the extensions in `schema.schema`); the WebSocket server's parse uses MAX_TOKENS too.
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
 PAGE_SIZE_KEY = "page_size"
 ITEMS_KEY = "page_items"
 MAX_ITEMS_KEY = "max_items"

@@ -15,17 +15,13 @@ from strawberry.types import ExecutionContext
 
 from schema.errors import log_errors, should_mask_error
 from schema.jobs.queries import JobQueries
-from schema.limits import QueryCostLimiter
+from schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCostLimiter
 from schema.live.queries import LiveQueries
 from schema.live.subscriptions import LiveSubscriptions
 from schema.metrics import OperationMetrics
 from schema.pushes.queries import PushQueries
 from schema.repositories.queries import RepositoryQueries
 from schema.scalars import SCALAR_MAP
-
-MAX_DEPTH = 12
-MAX_ALIASES = 30
-MAX_TOKENS = 5000
 
 
 class Schema(strawberry.Schema):

@@ -1,1 +1,2 @@
-"""Pulse listeners and Celery tasks: thin adapters that call services in apps/."""
+"""Production processes: Pulse listeners, Celery tasks, the live relay command; thin adapters that call
+services in apps/. Documented in docs/ingestion.md and docs/processes.md."""

@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class WorkersConfig(AppConfig):
-    """Installed so that it can hold the Pulse management commands; it has no models."""
+    """Installed so that it holds the long-running process commands (the Pulse listeners, the live
+    relay) and `dead_letters`; it has no models."""
 
     name = "workers"
     label = "workers"

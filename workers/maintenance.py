@@ -20,17 +20,18 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import close_old_connections
+
 from apps.classification.commenter import intermittents_comment
 from apps.core.health import LAST_RUN_KEY
 from apps.core.metrics import QUEUE_DEPTH, SCHEDULED_DURATION, SCHEDULED_RUNS
 from apps.jobs.services.cycling import cycle_jobs, prune_reference_data
 from apps.live.retention import prune_events
 from apps.pushes.services.pushlog import pushlogs_fetch
-from celery import shared_task
-from django.conf import settings
-from django.core.cache import cache
-from django.core.management import call_command
-from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
 

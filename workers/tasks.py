@@ -6,7 +6,7 @@
 Retry policy: invalid input is never retried (the services reject it, logged and counted). A message
 whose push is not stored yet, a fetch that failed transiently, or a database that is unavailable is
 re-enqueued (only those messages) after `INGEST_RETRY_BASE_SECONDS * 2**attempt` (jittered, at most
-RETRY_MAX_COUNTDOWN, 25 min), up to INGEST_MAX_RETRIES times; then it is dead-lettered (apps.ingestion).
+RETRY_MAX_COUNTDOWN, 25 min), up to INGEST_MAX_RETRIES times; then it is dead-lettered (apps.dead_letters).
 An unexpected error in a batch re-runs its messages one by one so that only the culprit is dead-lettered.
 
 Time limits and lost deliveries (ingestion is idempotent, so running a message twice is harmless;
@@ -35,15 +35,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from apps.core.http import OutboundError
-from apps.core.metrics import INGEST_LAG, Counters
-from apps.ingestion.services import dead_letters_store
-from apps.jobs.services.ingest import pulse_tasks_ingest
-from apps.pushes.services import pulse_push_ingest
 from celery import shared_task
 from celery.exceptions import Reject, SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, close_old_connections, connection
+
+from apps.core.http import OutboundError
+from apps.core.metrics import INGEST_LAG, Counters
+from apps.dead_letters.services import dead_letters_store
+from apps.jobs.services.ingest import pulse_tasks_ingest
+from apps.pushes.services import pulse_push_ingest
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
+import urllib3
 from django.conf import settings
 from django.db.models import Count
 
@@ -260,21 +260,28 @@ def _headers() -> dict[str, str]:
     return headers
 
 
-def _post(session: requests.Session, change: BugChange) -> bool:
-    # apps.core.http is GET-only (ingestion); a comment is one PUT, so requests is used here, with
-    # the same allow-list and a timeout. The key travels in a header, never in the URL or a log line.
+def _post(pool: urllib3.PoolManager, change: BugChange) -> bool:
+    # apps.core.http is GET-only (ingestion); a comment is one PUT, made here with urllib3 (what
+    # production HTTP uses), the same allow-list, a timeout and 3 retries of connection errors. The
+    # key travels in a header, never in the URL or a log line.
     url = f"{settings.BUGZILLA_URL}/rest/bug/{change.bug_id}"
     if not url_is_allowed(url):
         logger.error("intermittents commenter: %s is not in the outbound allow-list", settings.BUGZILLA_URL)
         return False
     try:
-        response = session.put(url, json=change.as_bugzilla_changes(), headers=_headers(), timeout=POST_TIMEOUT_SECONDS)
-        response.raise_for_status()
-    except requests.RequestException as exc:
-        status = getattr(exc.response, "status_code", None)
-        logger.error(
-            "intermittents commenter: comment on bug %d failed (%s, HTTP %s)", change.bug_id, type(exc).__name__, status
+        response = pool.request(
+            "PUT",
+            url,
+            json=change.as_bugzilla_changes(),
+            headers=_headers(),
+            timeout=urllib3.Timeout(total=POST_TIMEOUT_SECONDS),
+            retries=urllib3.Retry(total=3, status=0, redirect=0),
         )
+    except urllib3.exceptions.HTTPError as exc:
+        logger.error("intermittents commenter: comment on bug %d failed (%s)", change.bug_id, type(exc).__name__)
+        return False
+    if response.status >= 400:
+        logger.error("intermittents commenter: comment on bug %d failed (HTTP %d)", change.bug_id, response.status)
         return False
     return True
 
@@ -302,14 +309,12 @@ def intermittents_comment(
     result = CommenterResult(weekly=weekly, changes=bug_changes(weekly=weekly, today=today))
     say = output or (lambda text: logger.info("%s", text))
     post = bool(settings.BUGZILLA_API_KEY) and not dry_run
-    session = requests.Session()
-    session.mount("https://", requests.adapters.HTTPAdapter(max_retries=3))
-    session.mount("http://", requests.adapters.HTTPAdapter(max_retries=3))
+    pool = urllib3.PoolManager()
     for index, change in enumerate(result.changes):
         if post:
             if index:
                 time.sleep(POST_PAUSE_SECONDS)
-            result.posted += _post(session, change)
+            result.posted += _post(pool, change)
         else:
             whiteboard = f", whiteboard {change.whiteboard!r}" if change.whiteboard is not None else ""
             say(f"Bug {change.bug_id} (not posted: no BUGZILLA_API_KEY, or a dry run{whiteboard}):\n{change.comment}\n")

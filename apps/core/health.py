@@ -10,7 +10,7 @@
   200 unless the process is not ready.
 
 Each check has a short timeout and reports {"ok", "ms", "detail"}; none raises. The broker check
-reuses a connection of Celery's producer pool (kept open between probes), so probing often never
+reuses a connection of kombu's pool for the broker URL (kept open between probes), so probing often never
 opens a broker connection per probe.
 """
 
@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max, Min
+from kombu import Connection, pools
 
 CHECK_TIMEOUT_SECONDS = 3.0
 LAST_RUN_KEY = "ops:last_run:{name}"  # written by workers/maintenance.py after each scheduled run
@@ -96,14 +97,16 @@ async def check_cache() -> str:
     return str(await sync_to_async(_cache_ping, thread_sensitive=False)())
 
 
+def _broker_pool() -> Any:
+    return pools.connections[Connection(settings.CELERY_BROKER_URL, connect_timeout=CHECK_TIMEOUT_SECONDS)]
+
+
 def _broker_ping() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "in-process (embedded)"
-    from config.celery import app
-
-    # A pooled connection: opened on the first probe, reused by the next ones.
+    # A pooled connection (kombu's pool for this URL): opened on the first probe, reused after.
     conn: Any
-    with app.pool.acquire(block=True, timeout=CHECK_TIMEOUT_SECONDS) as conn:
+    with _broker_pool().acquire(block=True, timeout=CHECK_TIMEOUT_SECONDS) as conn:
         conn.ensure_connection(max_retries=1, timeout=int(CHECK_TIMEOUT_SECONDS))
         return f"{conn.transport_cls}"
 

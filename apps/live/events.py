@@ -1,4 +1,5 @@
-"""Event payload types. Each has a stable `type` string; payloads are small: ids and changed fields.
+"""Event types. Each payload type has a stable `type` string; payloads are small: ids and changed fields.
+`NumberedEvent` is a committed event with its cursor, as the relay sends it and replay reads it.
 
 Subscribers load whatever the client selected; the values carried here are only what server-side
 filters need (state, result, tier, platform, symbols, classification) without a database read.
@@ -89,3 +90,36 @@ class PushChanged(_Event):
 
 
 LiveEvent = JobChanged | PushChanged
+
+
+@dataclass(frozen=True, slots=True)
+class NumberedEvent:
+    """A committed event with its cursor (`seq`), as the relay sends it and replay reads it."""
+
+    seq: int
+    type: str
+    repository_id: int
+    push_id: int | None
+    job_id: int | None
+    payload: dict[str, Any]
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "type": self.type,
+            "repository_id": self.repository_id,
+            "push_id": self.push_id,
+            "job_id": self.job_id,
+            "payload": self.payload,
+        }
+
+    @classmethod
+    def from_message(cls, data: dict[str, Any]) -> NumberedEvent:
+        return cls(
+            seq=data["seq"],
+            type=data["type"],
+            repository_id=data["repository_id"],
+            push_id=data["push_id"],
+            job_id=data["job_id"],
+            payload=data["payload"],
+        )

@@ -7,8 +7,7 @@ down) the hub reads back from the outbox table: every relay message names the he
 periodic check compares `head` with the table's head. Subscribers therefore see every event, in
 order, without duplicates, whatever the layer does.
 
-Streams are what subscriptions iterate: replay from the table after a cursor, then live events,
-with a bounded buffer; a stream that overflows its buffer drops it and catches up from the table.
+Streams (`apps.live.stream`) are what subscriptions iterate; the hub feeds them.
 """
 
 from __future__ import annotations
@@ -16,161 +15,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from django.db import close_old_connections
 
-from apps.core.metrics import LIVE_DELIVERY, LIVE_EVENTS
+from apps.core.metrics import LIVE_DELIVERY
 from apps.live import selectors
+from apps.live.events import NumberedEvent
 from apps.live.relay import LIVE_GROUP
-from apps.live.selectors import NumberedEvent
+from apps.live.stream import STREAM_BUFFER, CursorExpired, Stream, UnknownCursor, in_db_thread
 
 logger = logging.getLogger(__name__)
 
-STREAM_BUFFER = 2_000
-REPLAY_CHUNK = 500
 TAIL_CHECK_SECONDS = 1.0
 GROUP_REFRESH_SECONDS = 6 * 3600.0
-
-
-class CursorExpired(Exception):
-    """The cursor is older than what retention keeps: the client must re-query, then resume."""
-
-    def __init__(self, cursor: int, head: int) -> None:
-        super().__init__(f"events after cursor {cursor} are no longer retained")
-        self.cursor = cursor
-        self.head = head
-
-
-class UnknownCursor(Exception):
-    """No event has this cursor: it does not come from this server's history."""
-
-    def __init__(self, cursor: int, head: int) -> None:
-        super().__init__(f"cursor {cursor} was never issued (the newest is {head})")
-        self.cursor = cursor
-        self.head = head
-
-
-def _db(fn: Any, /, **kwargs: Any) -> Any:
-    close_old_connections()
-    return fn(**kwargs)
-
-
-async def _in_thread(fn: Any, /, **kwargs: Any) -> Any:
-    return await sync_to_async(_db, thread_sensitive=False)(fn, **kwargs)
-
-
-class Stream:
-    """The events of some repositories (or all), optionally of one push, in cursor order."""
-
-    def __init__(
-        self,
-        hub: Hub,
-        *,
-        repository_ids: frozenset[int] | None,
-        push_id: int | None,
-        after: int | None,
-        buffer_size: int = STREAM_BUFFER,
-    ) -> None:
-        self.hub = hub
-        self.repository_ids = repository_ids
-        self.push_id = push_id
-        self.buffer_size = buffer_size
-        # Everything the hub dispatches from now on has seq > hub.head, so (after, hub.head] is
-        # exactly what must come from the table: no gap, no overlap.
-        self.last = hub.head if after is None else after
-        self.replay_through: int | None = hub.head if after is not None and after < hub.head else None
-        self._pending: deque[NumberedEvent] = deque()
-        self._buffer: deque[NumberedEvent] = deque()
-        self._wakeup = asyncio.Event()
-        self._waiting = False
-        self.overflows = 0
-        self.closed = False
-        # Called each time the stream has delivered everything dispatched to it and starts waiting.
-        self.on_caught_up: Callable[[], None] | None = None
-
-    def matches(self, event: NumberedEvent) -> bool:
-        if self.repository_ids is not None and event.repository_id not in self.repository_ids:
-            return False
-        return self.push_id is None or event.push_id == self.push_id
-
-    def offer(self, event: NumberedEvent) -> None:
-        """Called by the hub, in cursor order, for every event of this stream's repositories."""
-        if not self.matches(event):
-            return
-        if len(self._buffer) >= self.buffer_size:
-            # Too far behind: forget the buffer and read (last, now] back from the table instead.
-            self.overflows += 1
-            LIVE_EVENTS.labels(stage="dropped").inc(len(self._buffer))
-            self._buffer.clear()
-            self.replay_through = self.hub.head
-        else:
-            self._buffer.append(event)
-        self._wakeup.set()
-
-    def caught_up(self) -> bool:
-        """Everything dispatched so far is delivered, and the stream waits for the next event."""
-        return self._waiting and self.replay_through is None and not self._buffer
-
-    def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self.hub.unregister(self)
-            self._wakeup.set()
-
-    def __aiter__(self) -> Stream:
-        return self
-
-    async def __anext__(self) -> NumberedEvent:
-        while not self.closed:
-            if self.replay_through is not None:
-                event = await self._next_from_table(self.replay_through)
-                if event is not None:
-                    return event
-                continue
-            while self._buffer:
-                event = self._buffer.popleft()
-                if event.seq > self.last:
-                    self.last = event.seq
-                    return event
-            self._wakeup.clear()
-            self._waiting = True
-            try:
-                if self.on_caught_up is not None:
-                    self.on_caught_up()
-                await self._wakeup.wait()
-            finally:
-                self._waiting = False
-        raise StopAsyncIteration
-
-    async def _next_from_table(self, through: int) -> NumberedEvent | None:
-        if not self._pending:
-            if self.last >= through:
-                self.replay_through = None
-                return None
-            rows = await _in_thread(
-                selectors.events_after,
-                after_seq=self.last,
-                through_seq=through,
-                repository_ids=self.repository_ids,
-                push_id=self.push_id,
-                limit=REPLAY_CHUNK,
-            )
-            # Retention may have run while we replayed: then events after `last` may be gone.
-            if await _in_thread(selectors.pruned_through) > self.last:
-                raise CursorExpired(self.last, self.hub.head)
-            if not rows:
-                self.last = max(self.last, through)  # nothing of ours in that range
-                self.replay_through = None
-                return None
-            self._pending.extend(rows)
-        event = self._pending.popleft()
-        self.last = event.seq
-        return event
 
 
 class Hub:
@@ -207,7 +66,7 @@ class Hub:
         except Exception as exc:  # noqa: BLE001 - without the layer, events still come from the table
             logger.warning("live hub: cannot join the channel layer (%s); reading events from the table", exc)
         # After joining: any event numbered from here on reaches us, the rest is <= head.
-        self.head = await _in_thread(selectors.head_seq)
+        self.head = await in_db_thread(selectors.head_seq)
         self._last_message_at = time.monotonic()
         for coro in (self._receive_loop(), self._tail_check_loop(), self._refresh_group_loop()):
             self._tasks.append(asyncio.create_task(coro))
@@ -225,12 +84,12 @@ class Hub:
         """A stream from `after` (replayed from the table) or from now. Raises CursorExpired or
         UnknownCursor for a cursor retention no longer covers or that is ahead of every event."""
         if after is not None:
-            pruned = await _in_thread(selectors.pruned_through)
+            pruned = await in_db_thread(selectors.pruned_through)
             if after < pruned:
                 raise CursorExpired(after, self.head)
             # Cursors are sparse: one this server issued is 0 or the seq of an event it still keeps.
-            if after != 0 and not await _in_thread(selectors.event_exists, seq=after):
-                raise UnknownCursor(after, await _in_thread(selectors.head_seq))
+            if after != 0 and not await in_db_thread(selectors.event_exists, seq=after):
+                raise UnknownCursor(after, await in_db_thread(selectors.head_seq))
         repos = frozenset(repository_ids) if repository_ids is not None else None
         # No await between reading head (in Stream.__init__) and registering.
         stream = Stream(self, repository_ids=repos, push_id=push_id, after=after, buffer_size=buffer_size)
@@ -262,7 +121,7 @@ class Hub:
     async def _backfill(self, through: int) -> None:
         """Dispatch (head, through] from the table. Caller holds the lock."""
         while self.head < through:
-            rows = await _in_thread(selectors.events_after, after_seq=self.head, through_seq=through, limit=1000)
+            rows = await in_db_thread(selectors.events_after, after_seq=self.head, through_seq=through, limit=1000)
             if not rows:
                 self.head = through
                 return
@@ -311,7 +170,7 @@ class Hub:
             if not self.streams:
                 continue
             try:
-                db_head = await _in_thread(selectors.head_seq)
+                db_head = await in_db_thread(selectors.head_seq)
                 if db_head > self.head and time.monotonic() - self._last_message_at > TAIL_CHECK_SECONDS:
                     async with self._lock:
                         await self._backfill(db_head)
@@ -331,3 +190,6 @@ class Hub:
         while True:
             await asyncio.sleep(GROUP_REFRESH_SECONDS)
             await self._rejoin()
+
+
+__all__ = ["CursorExpired", "Hub", "Stream", "UnknownCursor"]

@@ -28,9 +28,9 @@ from django.db.models import F, Max, Min
 
 from apps.core.metrics import LIVE_EVENTS
 from apps.live import nudge
+from apps.live.events import NumberedEvent
 from apps.live.models import Event
 from apps.live.retention import prune_events
-from apps.live.selectors import NumberedEvent
 
 logger = logging.getLogger(__name__)
 

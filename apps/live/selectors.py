@@ -3,46 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Max
 
+from apps.live.events import NumberedEvent
 from apps.live.models import Event, RetentionMark
-
-
-@dataclass(frozen=True, slots=True)
-class NumberedEvent:
-    """A committed event with its cursor (`seq`), as the relay sends it and replay reads it."""
-
-    seq: int
-    type: str
-    repository_id: int
-    push_id: int | None
-    job_id: int | None
-    payload: dict[str, Any]
-
-    def to_message(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "type": self.type,
-            "repository_id": self.repository_id,
-            "push_id": self.push_id,
-            "job_id": self.job_id,
-            "payload": self.payload,
-        }
-
-    @classmethod
-    def from_message(cls, data: dict[str, Any]) -> NumberedEvent:
-        return cls(
-            seq=data["seq"],
-            type=data["type"],
-            repository_id=data["repository_id"],
-            push_id=data["push_id"],
-            job_id=data["job_id"],
-            payload=data["payload"],
-        )
-
 
 _FIELDS = ("seq", "type", "repository_id", "push_id", "job_id", "payload")
 

@@ -94,6 +94,11 @@ def pushes_by_ids(ids: Iterable[int]) -> dict[int, Push]:
     return Push.objects.in_bulk(list(ids))
 
 
+def push_in_repositories(*, push_id: int, repository_ids: Iterable[int]) -> bool:
+    """Whether the push exists and belongs to one of these repositories."""
+    return Push.objects.filter(id=push_id, repository_id__in=list(repository_ids)).exists()
+
+
 def push_get_by_revision(*, repository_name: str, revision: str) -> Push | None:
     qs = Push.objects.filter(repository__name=repository_name)
     if len(revision) >= FULL_REVISION_LENGTH:

@@ -20,3 +20,8 @@ def repository_get(*, name: str) -> Repository | None:
 
 def repositories_by_ids(ids: Iterable[int]) -> dict[int, Repository]:
     return Repository.objects.select_related("repository_group").in_bulk(list(ids))
+
+
+def repository_ids_by_names(names: Iterable[str]) -> dict[str, int]:
+    """The ids of the repositories named (unknown names are left out)."""
+    return dict(Repository.objects.filter(name__in=list(names)).values_list("name", "id"))

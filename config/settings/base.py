@@ -26,8 +26,9 @@ INSTALLED_APPS = [
     "apps.failures",
     "apps.classification",
     "apps.live",
-    "apps.ingestion",
+    "apps.dead_letters",
     "workers",
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -63,7 +64,7 @@ TEMPLATES = [
     }
 ]
 
-# Every datetime is timezone-aware UTC (Treeherder stored naive UTC; see README "Deviations").
+# Every datetime is timezone-aware UTC (Treeherder stored naive UTC; see docs/deviations.md).
 USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
@@ -101,10 +102,10 @@ PULSE_QUEUE_USER = CONFIG.pulse_queue_user
 # Live events: the outbox keeps every event for at least this long, and at least this many.
 LIVE_RETENTION_HOURS = 24
 LIVE_RETENTION_MIN_EVENTS = 100_000
-# GraphQL WebSocket keepalive and flow control (schema/live/transport/connection.py explains them).
+# GraphQL WebSocket keepalive and flow control (server/ws/connection.py explains them).
 LIVE_INIT_TIMEOUT_SECONDS = 10.0
 LIVE_KEEPALIVE_SECONDS = 12.0
 LIVE_PONG_TIMEOUT_SECONDS = 30.0
 LIVE_MAX_UNACKED_BYTES = 1024 * 1024
 # Who may open a GraphQL WebSocket: a dotted path to `authenticate(connection_params, scope)`.
-LIVE_CONNECTION_AUTHENTICATOR = "schema.live.transport.auth.anonymous"
+LIVE_CONNECTION_AUTHENTICATOR = "server.ws.auth.anonymous"

@@ -1,4 +1,4 @@
-"""Batched loads of notes and bug links, one query per batch."""
+"""Batched loads of notes and bug links, one query per batch. Rows are model instances."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from apps.classification import selectors
-from apps.classification.models import BugJobMap
-from apps.classification.models import JobNote as JobNoteModel
-from schema.classification.types import BugLink, JobNote
+from apps.classification.models import BugJobMap, JobNote
 from schema.loading import ListLoader
 
 
@@ -16,13 +14,7 @@ class NotesByJobIdLoader(ListLoader[int, JobNote]):
     def fetch(self, keys: list[int]) -> Mapping[int, Any]:
         return selectors.notes_by_job_ids(keys)
 
-    def build_item(self, row: JobNoteModel) -> JobNote:
-        return JobNote.from_model(row)
 
-
-class BugLinksByJobIdLoader(ListLoader[int, BugLink]):
+class BugLinksByJobIdLoader(ListLoader[int, BugJobMap]):
     def fetch(self, keys: list[int]) -> Mapping[int, Any]:
         return selectors.bug_links_by_job_ids(keys)
-
-    def build_item(self, row: BugJobMap) -> BugLink:
-        return BugLink.from_model(row)

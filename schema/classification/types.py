@@ -1,19 +1,32 @@
-"""Sheriff annotations: classifications (notes) and bug links."""
+"""Sheriff annotations: the failure classifications, classifications of jobs (notes) and bug links."""
 
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from apps.classification import models
+from apps.jobs import models as jobs_models
+from schema.failures.dataloaders import BugByIdLoader
 from schema.failures.types import Bug
 from schema.info import Info
+from schema.jobs.dataloaders import FailureClassificationByIdLoader
+from schema.loading import required
 
-if TYPE_CHECKING:
-    # Lazy at run time: schema.jobs.types imports this module.
-    from schema.jobs.types.reference import FailureClassification
+
+@strawberry.type(
+    description="How a sheriff classified a failure. The ids 1-8 are fixed: 1 not classified, 2 fixed by "
+    "commit, 3 expected fail, 4 intermittent, 5 infra, 6 new failure not classified, 7 autoclassified "
+    "intermittent, 8 intermittent needs bugid."
+)
+class FailureClassification:
+    database_id: int
+    name: str
+
+    @classmethod
+    def from_model(cls, row: jobs_models.FailureClassification) -> FailureClassification:
+        return cls(database_id=row.id, name=row.name)
 
 
 @strawberry.type(description="A classification of a job by a sheriff (or the autoclassifier).")
@@ -25,12 +38,9 @@ class JobNote:
     failure_classification_id: strawberry.Private[int]
 
     @strawberry.field
-    async def failure_classification(
-        self, info: Info
-    ) -> Annotated[FailureClassification, strawberry.lazy("schema.jobs.types.reference")]:
-        found = await info.context.loaders.failure_classification_by_id.load(self.failure_classification_id)
-        assert found is not None, "failure_classification is a protected foreign key"
-        return found
+    async def failure_classification(self, info: Info) -> FailureClassification:
+        found = await FailureClassificationByIdLoader.of(info).load(self.failure_classification_id)
+        return FailureClassification.from_model(required(found))
 
     @classmethod
     def from_model(cls, row: models.JobNote) -> JobNote:
@@ -53,9 +63,7 @@ class BugLink:
 
     @strawberry.field
     async def bug(self, info: Info) -> Bug:
-        found = await info.context.loaders.bug_by_id.load(self.bug_id)
-        assert found is not None, "bug is a foreign key"
-        return found
+        return Bug.from_model(required(await BugByIdLoader.of(info).load(self.bug_id)))
 
     @classmethod
     def from_model(cls, row: models.BugJobMap) -> BugLink:

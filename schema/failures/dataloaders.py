@@ -1,4 +1,4 @@
-"""Batched loads of failure data, one query per batch."""
+"""Batched loads of failure data, one query per batch. Rows are model instances."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from apps.failures import selectors
-from apps.failures.models import Bugscache
-from apps.failures.models import FailureLine as FailureLineModel
-from apps.failures.models import TextLogError as TextLogErrorModel
-from schema.failures.types import Bug, FailureLine, TextLogError
+from apps.failures.models import Bugscache, FailureLine, TextLogError
 from schema.loading import ListLoader, SelectorLoader
 
 
@@ -17,21 +14,12 @@ class TextLogErrorsByJobIdLoader(ListLoader[int, TextLogError]):
     def fetch(self, keys: list[int]) -> Mapping[int, Any]:
         return selectors.text_log_errors_by_job_ids(keys)
 
-    def build_item(self, row: TextLogErrorModel) -> TextLogError:
-        return TextLogError.from_model(row)
-
 
 class FailureLinesByJobGuidLoader(ListLoader[str, FailureLine]):
     def fetch(self, keys: list[str]) -> Mapping[str, Any]:
         return selectors.failure_lines_by_job_guids(keys)
 
-    def build_item(self, row: FailureLineModel) -> FailureLine:
-        return FailureLine.from_model(row)
 
-
-class BugByIdLoader(SelectorLoader[int, Bug | None]):
+class BugByIdLoader(SelectorLoader[int, Bugscache | None]):
     def fetch(self, keys: list[int]) -> Mapping[int, Any]:
         return selectors.bugs_by_ids(keys)
-
-    def build(self, row: Bugscache) -> Bug:
-        return Bug.from_model(row)

@@ -10,39 +10,22 @@ from schema.db import db
 from schema.errors import UserInputError
 from schema.ids import database_id
 from schema.info import Info
-from schema.jobs.dataloaders import connection_from_page
+from schema.jobs.dataloaders import JobByGuidLoader, JobByIdLoader
 from schema.jobs.filters import JobFilterInput, job_filter
+from schema.jobs.resolvers import connection_from_page, resolve_job_table
 from schema.jobs.types import (
     JOB_CURSOR,
-    JOB_TABLE_CURSOR,
     JOB_TABLE_PAGE,
     JOBS_PAGE,
     FailureClassification,
     Job,
     JobConnection,
     JobTable,
-    selected_columns,
 )
 from schema.limits import bounded
-from schema.pagination import decode_int_cursor, decode_pair_cursor
-from schema.selection import selected_child_names
+from schema.pagination import decode_int_cursor
 
 MAX_TABLE_PUSHES = 100
-
-
-async def resolve_job_table(
-    info: Info, *, push_ids: list[int], filter: JobFilterInput | None, first: int, after: str | None
-) -> JobTable:
-    """The job table of these pushes, reading only the columns the client selected."""
-    names = selected_child_names(info)
-    data = await db(selectors.job_table)(
-        filters=job_filter(filter, push_ids=push_ids),
-        columns=selected_columns(names),
-        first=first,
-        after=decode_pair_cursor(JOB_TABLE_CURSOR, after) if after else None,
-        with_last_modified_max="lastModifiedMax" in names,
-    )
-    return JobTable(data=data)
 
 
 @strawberry.type
@@ -52,8 +35,10 @@ class JobQueries:
         if (id is None) == (guid is None):
             raise UserInputError("Give exactly one of `id` and `guid`.")
         if guid is not None:
-            return await info.context.loaders.job_by_guid.load(guid)
-        return await info.context.loaders.job_by_id.load(database_id(id or "", "Job"))
+            row = await JobByGuidLoader.of(info).load(guid)
+        else:
+            row = await JobByIdLoader.of(info).load(database_id(id or "", "Job"))
+        return Job.from_model(row) if row is not None else None
 
     @strawberry.field(
         description="Jobs in id order, a page at a time (at most 2,000), of a repository and/or of pushes (by "
@@ -85,10 +70,10 @@ class JobQueries:
             first=first,
             after_id=decode_int_cursor(JOB_CURSOR, after) if after else None,
         )
-        connection = connection_from_page(page)
-        for job in connection.jobs:
-            info.context.loaders.job_by_id.prime(job.database_id, job)
-        return connection
+        loader = JobByIdLoader.of(info)
+        for row in page.jobs:
+            loader.prime(row.id, row)
+        return connection_from_page(page)
 
     @strawberry.field(
         description="The jobs of up to 100 pushes (by databaseId) as one table: see JobTable.",

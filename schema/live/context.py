@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from schema.context import Context, Loaders
-
-if TYPE_CHECKING:
-    from apps.live.hub import Stream
+from schema.live import cursors
+from schema.live.handoff import HandOff
 
 
 @dataclass
@@ -19,17 +17,13 @@ class LiveContext(Context):
     user: Any = None
     # The cursor of the event being executed.
     cursor: str | None = None
-    # The hub stream the subscription reads, and what to call when it has caught up (the transport
-    # uses both to move a resumed subscription into the shared execution of the same request).
-    stream: Stream | None = None
-    on_caught_up: Callable[[], None] | None = None
-    # True while the subscription holds events back (pushChanged's coalescing window).
-    holding: bool = False
+    # What the subscription and the WebSocket server share to move a resumed subscription into the
+    # shared execution of the same request (see schema.live.handoff).
+    handoff: HandOff = field(default_factory=HandOff)
 
-    def notify_caught_up(self) -> None:
-        if self.on_caught_up is not None and not self.holding:
-            self.on_caught_up()
-
-    def fresh_loaders(self) -> None:
-        """Each event is executed with new loaders, so no event sees rows cached by an earlier one."""
+    def begin_event(self, seq: int) -> str:
+        """Before an event is executed: new loaders, so no event sees rows cached by an earlier one,
+        and the event's cursor (returned)."""
         self.loaders = Loaders()
+        self.cursor = cursors.encode(seq)
+        return self.cursor

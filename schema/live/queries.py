@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import strawberry
-from asgiref.sync import sync_to_async
 
 from apps.live.selectors import head_seq
+from schema.db import db
 from schema.live import cursors
 
 
@@ -16,4 +16,4 @@ class LiveQueries:
         "with after: it, and no change falls between your query and your subscription."
     )
     async def live_cursor(self) -> str:
-        return cursors.encode(await sync_to_async(head_seq)())
+        return cursors.encode(await db(head_seq)())

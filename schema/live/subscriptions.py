@@ -13,14 +13,14 @@ import time
 from collections.abc import AsyncGenerator, Callable
 
 import strawberry
-from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 from graphql import GraphQLError
 
-from apps.live.hub import CursorExpired, Hub, Stream, UnknownCursor
-from apps.live.selectors import NumberedEvent
-from apps.pushes.models import Push
-from apps.repositories.models import Repository
+from apps.live.events import NumberedEvent
+from apps.live.hub import Hub
+from apps.live.stream import CursorExpired, Stream, UnknownCursor
+from apps.pushes.selectors import push_in_repositories
+from apps.repositories.selectors import repository_ids_by_names
 from schema.db import db
 from schema.jobs.types import JobResult
 from schema.live import cursors
@@ -40,18 +40,10 @@ PUSH_CHANGED = "push.changed"
 PUSH_COALESCE_SECONDS = 0.25
 
 
-def _repository_ids(names: list[str]) -> dict[str, int]:
-    return dict(Repository.objects.filter(name__in=names).values_list("name", "id"))
-
-
-def _push_in(push_id: int, repository_ids: frozenset[int]) -> bool:
-    return Push.objects.filter(id=push_id, repository_id__in=repository_ids).exists()
-
-
 async def _resolve_repositories(names: list[str]) -> frozenset[int]:
     if not names:
         raise GraphQLError("Name at least one repository.", extensions={"code": "BAD_USER_INPUT"})
-    found = await sync_to_async(_repository_ids)(names)
+    found = await db(repository_ids_by_names)(names)
     missing = sorted(set(names) - set(found))
     if missing:
         raise GraphQLError(
@@ -82,8 +74,7 @@ async def _open(
             extensions={"code": "INVALID_CURSOR", "cursor": cursors.encode(exc.head)},
         ) from exc
     if isinstance(info.context, LiveContext):  # over HTTP there is no live context (and no subscription)
-        info.context.stream = stream
-        stream.on_caught_up = info.context.notify_caught_up
+        info.context.handoff.attach(stream)
     return stream
 
 
@@ -99,9 +90,7 @@ async def _prepare_event(info: LiveInfo, seq: int) -> str:
     if now - _connections_checked_at > 1.0:
         _connections_checked_at = now
         await db(close_old_connections)()
-    info.context.fresh_loaders()
-    info.context.cursor = cursors.encode(seq)
-    return info.context.cursor
+    return info.context.begin_event(seq)
 
 
 async def _events[T](
@@ -156,8 +145,8 @@ async def _push_events(info: LiveInfo, stream: Stream) -> AsyncGenerator[PushCha
     try:
         while True:
             # While changes wait for their flush, this subscription must not move to another
-            # execution (they would be lost): the transport checks `holding`.
-            info.context.holding = bool(pending)
+            # execution (they would be lost).
+            info.context.handoff.hold(bool(pending))
             wait = None if not pending else max(0.0, last_flush + PUSH_COALESCE_SECONDS - time.monotonic())
             event = await _next_or_none(stream, wait)
             if event is not None and event.push_id is not None:
@@ -189,7 +178,7 @@ class LiveSubscriptions:
         after: str | None = None,
     ) -> AsyncGenerator[JobChangedEvent, None]:
         repos = await _resolve_repositories([repository])
-        if push_id is not None and not await sync_to_async(_push_in)(push_id, repos):
+        if push_id is not None and not await db(push_in_repositories)(push_id=push_id, repository_ids=repos):
             raise GraphQLError(f"Unknown push {push_id} in repository {repository}.", extensions={"code": "NOT_FOUND"})
         stream = await _open(info, repository_ids=repos, push_id=push_id, after=after)
         return _job_events(info, stream, JobFilter.from_input(filter))

@@ -7,8 +7,10 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
+from schema.jobs.dataloaders import JobByIdLoader
 from schema.jobs.types import Job, JobResult, JobState
 from schema.live.context import LiveContext
+from schema.pushes.dataloaders import PushByIdLoader
 from schema.pushes.types import Push
 
 LiveInfo = Info[LiveContext, None]
@@ -40,7 +42,8 @@ class JobChangedEvent:
 
     @strawberry.field(description="The job as it is now (null if it no longer exists).")
     async def job(self, info: LiveInfo) -> Job | None:
-        return await info.context.loaders.job_by_id.load(self.job_id)
+        row = await JobByIdLoader.of(info).load(self.job_id)
+        return Job.from_model(row) if row is not None else None
 
 
 @strawberry.type(description="A failed job completed, its error lines were parsed, or it was classified.")
@@ -51,7 +54,8 @@ class JobFailureEvent:
 
     @strawberry.field(description="The job as it is now (null if it no longer exists).")
     async def job(self, info: LiveInfo) -> Job | None:
-        return await info.context.loaders.job_by_id.load(self.job_id)
+        row = await JobByIdLoader.of(info).load(self.job_id)
+        return Job.from_model(row) if row is not None else None
 
 
 @strawberry.type(description="A push was created, or its jobs changed its status counts (coalesced).")
@@ -61,4 +65,5 @@ class PushChangedEvent:
 
     @strawberry.field(description="The push as it is now (null if it no longer exists).")
     async def push(self, info: LiveInfo) -> Push | None:
-        return await info.context.loaders.push_by_id.load(self.push_id)
+        row = await PushByIdLoader.of(info).load(self.push_id)
+        return Push.from_model(row) if row is not None else None

@@ -14,6 +14,7 @@ from schema.ids import database_id
 from schema.info import Info
 from schema.limits import paged
 from schema.pagination import decode_time_id_cursor, page_info
+from schema.pushes.dataloaders import PushByIdLoader
 from schema.pushes.types import PUSH_CURSOR, Push, PushConnection, push_cursor
 
 PUSHES_PAGE = paged("pushes", default=10, maximum=100)
@@ -65,9 +66,10 @@ class PushQueries:
                 until=until,
             ),
         )
+        loader = PushByIdLoader.of(info)
+        for row in page.pushes:
+            loader.prime(row.id, row)
         pushes = [Push.from_model(row) for row in page.pushes]
-        for push in pushes:
-            info.context.loaders.push_by_id.prime(push.database_id, push)
         return PushConnection(
             page_info=page_info(has_next_page=page.has_next_page, cursors=[push_cursor(p) for p in pushes]),
             pushes=pushes,
@@ -85,7 +87,8 @@ class PushQueries:
         revision: str | None = None,
     ) -> Push | None:
         if id is not None and (repository is None and revision is None):
-            return await info.context.loaders.push_by_id.load(database_id(id, "Push"))
+            found = await PushByIdLoader.of(info).load(database_id(id, "Push"))
+            return Push.from_model(found) if found is not None else None
         if id is None and repository and revision:
             row = await db(selectors.push_get_by_revision)(repository_name=repository, revision=revision)
             return Push.from_model(row) if row else None

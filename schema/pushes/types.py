@@ -12,12 +12,15 @@ from strawberry import relay
 from apps.pushes import models
 from schema.ids import node_database_ids
 from schema.info import Info
-from schema.jobs.dataloaders import JobPageKey
+from schema.jobs.dataloaders import JobPageKey, JobPagesByPushIdLoader
 from schema.jobs.filters import JobFilterInput, job_filter
-from schema.jobs.queries import resolve_job_table
+from schema.jobs.resolvers import connection_from_page, resolve_job_table
 from schema.jobs.types import JOB_CURSOR, JOB_TABLE_PAGE, JOBS_PAGE, JobConnection, JobTable
 from schema.limits import bounded, page_items
+from schema.loading import required
 from schema.pagination import PageInfo, decode_int_cursor, encode_cursor
+from schema.pushes.dataloaders import CommitsByPushIdLoader, PushByIdLoader, PushStatusByPushIdLoader
+from schema.repositories.dataloaders import RepositoryByIdLoader
 from schema.repositories.types import Repository
 
 PUSH_CURSOR = "push"
@@ -89,28 +92,27 @@ class Push(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False, **kwargs: Any
     ) -> list[Push | None]:
-        return await info.context.loaders.push_by_id.load_many(node_database_ids(node_ids, "Push"))
+        rows = await PushByIdLoader.of(info).load_many(node_database_ids(node_ids, "Push"))
+        return [cls.from_model(row) if row is not None else None for row in rows]
 
     @strawberry.field
     async def repository(self, info: Info) -> Repository:
-        found = await info.context.loaders.repository_by_id.load(self.repository_id)
-        if found is None:
-            raise LookupError("a push's repository is missing")
-        return Repository.from_model(found)
+        found = await RepositoryByIdLoader.of(info).load(self.repository_id)
+        return Repository.from_model(required(found, "a push's repository"))
 
     @strawberry.field(
         description="The commits, oldest first (at most the last 200).", metadata=bounded(MAX_COMMITS_PER_PUSH)
     )
     async def commits(self, info: Info) -> list[Commit]:
-        return await info.context.loaders.commits_by_push_id.load(self.database_id)
+        return [Commit.from_model(row) for row in await CommitsByPushIdLoader.of(info).load(self.database_id)]
 
     @strawberry.field(description="How many commits the push has.")
     async def commit_count(self, info: Info) -> int:
-        return len(await info.context.loaders.commits_by_push_id.load(self.database_id))
+        return len(await CommitsByPushIdLoader.of(info).load(self.database_id))
 
     @strawberry.field
     async def status(self, info: Info) -> PushStatus:
-        return await info.context.loaders.push_status_by_push_id.load(self.database_id)
+        return PushStatus.from_counts(required(await PushStatusByPushIdLoader.of(info).load(self.database_id)))
 
     @strawberry.field(description="The push's jobs in id order, a page at a time (at most 2,000).", metadata=JOBS_PAGE)
     async def jobs(
@@ -122,7 +124,7 @@ class Push(relay.Node):
             first=first,
             after_id=decode_int_cursor(JOB_CURSOR, after) if after else None,
         )
-        return await info.context.loaders.job_pages_by_push_id.load(key)
+        return connection_from_page(await JobPagesByPushIdLoader.of(info).load(key))
 
 
 @strawberry.type

@@ -1,21 +1,15 @@
-"""Batched loads of repositories, one SQL query per batch."""
+"""Batched loads of repositories, one SQL query per batch. Rows are model instances."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from asgiref.sync import sync_to_async
-from strawberry.dataloader import DataLoader
+from collections.abc import Mapping
+from typing import Any
 
 from apps.repositories.models import Repository
 from apps.repositories.selectors import repositories_by_ids
+from schema.loading import SelectorLoader
 
 
-class RepositoryByIdLoader(DataLoader[int, Repository | None]):
-    def __init__(self) -> None:
-        super().__init__(load_fn=self._load)
-
-    @staticmethod
-    async def _load(ids: Sequence[int]) -> list[Repository | None]:
-        found = await sync_to_async(repositories_by_ids)(ids)
-        return [found.get(i) for i in ids]
+class RepositoryByIdLoader(SelectorLoader[int, Repository | None]):
+    def fetch(self, keys: list[int]) -> Mapping[int, Any]:
+        return repositories_by_ids(keys)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import strawberry
-from asgiref.sync import sync_to_async
 
 from apps.repositories import selectors
+from schema.db import db
 from schema.limits import bounded
 from schema.repositories.types import Repository
 
@@ -20,10 +20,10 @@ class RepositoryQueries:
         metadata=bounded(MAX_REPOSITORIES),
     )
     async def repositories(self, include_inactive: bool = False) -> list[Repository]:
-        repos = await sync_to_async(selectors.repository_list)(include_inactive=include_inactive)
+        repos = await db(selectors.repository_list)(include_inactive=include_inactive)
         return [Repository.from_model(r) for r in repos]
 
     @strawberry.field(description="One repository by name, e.g. autoland.")
     async def repository(self, name: str) -> Repository | None:
-        repo = await sync_to_async(selectors.repository_get)(name=name)
+        repo = await db(selectors.repository_get)(name=name)
         return Repository.from_model(repo) if repo else None

@@ -12,6 +12,7 @@ from strawberry import relay
 from apps.repositories.models import Repository as RepositoryModel
 from schema.ids import node_database_ids
 from schema.info import Info
+from schema.repositories.dataloaders import RepositoryByIdLoader
 
 
 @strawberry.enum(description="Whether a repository still receives pushes.")
@@ -72,5 +73,5 @@ class Repository(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False, **kwargs: Any
     ) -> list[Repository | None]:
-        repos = await info.context.loaders.repository_by_id.load_many(node_database_ids(node_ids, "Repository"))
+        repos = await RepositoryByIdLoader.of(info).load_many(node_database_ids(node_ids, "Repository"))
         return [cls.from_model(r) if r else None for r in repos]

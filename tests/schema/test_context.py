@@ -1,5 +1,5 @@
-"""The context contract subscriptions build on: Context() outside a request, fresh loaders, and
-job_by_id / push_by_id results that a field typed Job / Push returns as they are."""
+"""The context contract subscriptions build on: Context() outside a request, fresh loaders made on
+first use, and loader rows that a field typed Job / Push wraps in its type."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from asgiref.sync import async_to_sync, sync_to_async
 from apps.jobs.models import Job as JobModel
 from schema.context import Context
 from schema.info import Info
+from schema.jobs.dataloaders import JobByIdLoader
 from schema.jobs.types import Job
+from schema.pushes.dataloaders import PushByIdLoader
 from schema.pushes.types import Push
 from schema.schema import CONFIG
 from tests.factories import JobFactory, TaskclusterMetadataFactory
@@ -19,11 +21,13 @@ from tests.factories import JobFactory, TaskclusterMetadataFactory
 class EventQuery:
     @strawberry.field
     async def changed_job(self, info: Info, job_id: int) -> Job | None:
-        return await info.context.loaders.job_by_id.load(job_id)
+        row = await JobByIdLoader.of(info).load(job_id)
+        return Job.from_model(row) if row else None
 
     @strawberry.field
     async def changed_push(self, info: Info, push_id: int) -> Push | None:
-        return await info.context.loaders.push_by_id.load(push_id)
+        row = await PushByIdLoader.of(info).load(push_id)
+        return Push.from_model(row) if row else None
 
 
 def test_loaders_outside_a_request_feed_job_and_push_fields(reference_data: None) -> None:
@@ -58,15 +62,22 @@ def test_each_context_has_fresh_loaders(reference_data: None) -> None:
     job = JobFactory(state=JobModel.State.RUNNING)
     first = Context()
 
-    async def one_event_then_another() -> tuple[Job | None, Job | None, Job | None]:
-        before = await first.loaders.job_by_id.load(job.id)
+    async def one_event_then_another() -> tuple[JobModel | None, JobModel | None, JobModel | None]:
+        before = await first.loaders.get(JobByIdLoader).load(job.id)
         await sync_to_async(JobModel.objects.filter(id=job.id).update)(state=JobModel.State.COMPLETED)
-        cached = await first.loaders.job_by_id.load(job.id)
-        fresh = await Context().loaders.job_by_id.load(job.id)
+        cached = await first.loaders.get(JobByIdLoader).load(job.id)
+        fresh = await Context().loaders.get(JobByIdLoader).load(job.id)
         return before, cached, fresh
 
     before, cached, fresh = async_to_sync(one_event_then_another)()
 
     assert before is not None and cached is not None and fresh is not None
     assert first.request is None
-    assert (before.state.value, cached.state.value, fresh.state.value) == ("running", "running", "completed")
+    assert (before.state, cached.state, fresh.state) == ("running", "running", "completed")
+
+
+def test_a_loader_is_made_once_per_context_on_first_use() -> None:
+    loaders = Context().loaders
+
+    assert loaders.get(JobByIdLoader) is loaders.get(JobByIdLoader)
+    assert loaders.get(JobByIdLoader) is not Context().loaders.get(JobByIdLoader)

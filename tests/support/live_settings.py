@@ -4,7 +4,7 @@ that shows the connection_init hook (anonymous allowed, a "token" checked)."""
 from typing import Any
 
 from config.settings import *  # noqa: F403
-from schema.live.transport.auth import ConnectionRejected
+from server.ws.auth import ConnectionRejected
 
 LIVE_KEEPALIVE_SECONDS = 1.0
 LIVE_PONG_TIMEOUT_SECONDS = 3.0

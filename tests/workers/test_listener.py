@@ -13,9 +13,9 @@ import pytest
 from kombu import Connection
 
 from config.celery import app as celery_app
+from devtools.replay import PulsePublisher, sample_task_messages
 from tests.support.workers import purge_queues, queue_has_consumer, wait_for
 from workers.pulse.listener import TASKS, PulseListener, queue_name
-from workers.pulse.replay import PulsePublisher, sample_task_messages
 
 
 class EnqueueFailed(Exception):

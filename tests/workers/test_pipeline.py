@@ -12,13 +12,14 @@ from django.core.management import call_command
 from kombu import Connection, Exchange, Producer
 
 from apps.core.metrics import metrics_snapshot
-from apps.ingestion.models import DeadLetter
+from apps.dead_letters.models import DeadLetter
 from apps.jobs.models import Job
 from apps.live.models import Event
 from apps.pushes.models import Push
 from apps.pushes.services import pulse_push_ingest
 from config.celery import app as celery_app
 from devtools import synthetic
+from devtools.replay import PulsePublisher, sample_push_messages, sample_task_messages
 from tests.support.processes import test_database_url as database_url_of_tests
 from tests.support.samples import sample
 from tests.support.workers import (
@@ -29,7 +30,6 @@ from tests.support.workers import (
     run_process,
     wait_for,
 )
-from workers.pulse.replay import PulsePublisher, sample_push_messages, sample_task_messages
 from workers.tasks import STORE_TASKS, TASKS_QUEUE
 
 pytestmark = [pytest.mark.slow]

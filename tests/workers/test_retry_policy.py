@@ -11,7 +11,7 @@ import pytest
 from celery.exceptions import Reject
 
 from apps.core.metrics import Counters
-from apps.ingestion.models import DeadLetter
+from apps.dead_letters.models import DeadLetter
 from config.env import load_ingest
 from workers.tasks import RETRY_MAX_COUNTDOWN, _retry_or_dead_letter, _run_batch, _run_task, retry_countdown
 

@@ -11,14 +11,14 @@ import pytest
 from django.db import transaction
 
 from apps.core.metrics import metrics_snapshot
-from apps.ingestion.models import DeadLetter
+from apps.dead_letters.models import DeadLetter
 from apps.jobs.models import Job
 from apps.jobs.services.ingest import pulse_tasks_ingest
 from apps.pushes.services import pulse_push_ingest
 from config.celery import app as celery_app
+from devtools.replay import sample_push_messages, sample_task_messages
 from devtools.sample_services import SampleServer
 from tests.support.workers import celery_worker_args, run_process, wait_for
-from workers.pulse.replay import sample_push_messages, sample_task_messages
 from workers.tasks import NO_TIME_LIMITS_IN_MESSAGE, STORE_TASKS, TASKS_QUEUE
 
 pytestmark = [pytest.mark.slow]

@@ -21,14 +21,14 @@ from typing import Any
 
 from amqp import exceptions as amqp_exceptions
 from amqp.exceptions import NotFound
-from apps.core.metrics import metrics_incr
-from apps.jobs.services.taskcluster import TASK_EXCHANGES
-from apps.pushes.services.loaders import PUSH_EXCHANGES
-from config.celery import app as celery_app
 from django.conf import settings
 from kombu import Connection, Consumer, Exchange, Message, Queue, binding
 from kombu import exceptions as kombu_exceptions
 
+from apps.core.metrics import metrics_incr
+from apps.jobs.services.taskcluster import TASK_EXCHANGES
+from apps.pushes.services.loaders import PUSH_EXCHANGES
+from config.celery import app as celery_app
 from workers.tasks import NO_TIME_LIMITS_IN_MESSAGE, PUSHES_QUEUE, STORE_PUSHES, STORE_TASKS, TASKS_QUEUE
 
 logger = logging.getLogger(__name__)

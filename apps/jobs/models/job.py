@@ -64,7 +64,7 @@ class Job(models.Model):
     state = models.CharField(max_length=25, choices=State.choices)
     result = models.CharField(max_length=25, choices=Result.choices, default=Result.UNKNOWN)
     tier = models.PositiveSmallIntegerField(default=1)
-    # Missing times are NULL here (Treeherder stored the 1970 epoch); see README "Deviations".
+    # Missing times are NULL here (Treeherder stored the 1970 epoch); see docs/deviations.md.
     submit_time = models.DateTimeField(null=True, blank=True)
     start_time = models.DateTimeField(null=True, blank=True)
     end_time = models.DateTimeField(null=True, blank=True)

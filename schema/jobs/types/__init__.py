@@ -1,5 +1,6 @@
 """GraphQL types of the jobs domain. Split by concern; import from here."""
 
+from schema.classification.types import FailureClassification
 from schema.jobs.types.job import (
     JOB_CURSOR,
     JOBS_PAGE,
@@ -11,7 +12,6 @@ from schema.jobs.types.job import (
     job_cursor,
 )
 from schema.jobs.types.reference import (
-    FailureClassification,
     JobGroup,
     JobResult,
     JobState,

@@ -12,12 +12,25 @@ from strawberry import relay
 
 from apps.jobs import models
 from apps.jobs.selectors import duration_minutes
-from schema.classification.types import BugLink, JobNote
+from schema.classification.dataloaders import BugLinksByJobIdLoader, NotesByJobIdLoader
+from schema.classification.types import BugLink, FailureClassification, JobNote
+from schema.failures.dataloaders import FailureLinesByJobGuidLoader, TextLogErrorsByJobIdLoader
 from schema.failures.types import FailureLine, TextLogError
 from schema.ids import node_database_ids
 from schema.info import Info
+from schema.jobs.dataloaders import (
+    BuildPlatformByIdLoader,
+    FailureClassificationByIdLoader,
+    JobByIdLoader,
+    JobGroupByIdLoader,
+    JobLogsByJobIdLoader,
+    JobTypeByIdLoader,
+    MachineByIdLoader,
+    OptionsByHashLoader,
+    PlatformByIdLoader,
+    SignatureByIdLoader,
+)
 from schema.jobs.types.reference import (
-    FailureClassification,
     JobGroup,
     JobResult,
     JobState,
@@ -26,7 +39,10 @@ from schema.jobs.types.reference import (
     Platform,
 )
 from schema.limits import bounded, page_items, paged
+from schema.loading import required
 from schema.pagination import PageInfo, encode_cursor
+from schema.pushes.dataloaders import PushByIdLoader
+from schema.repositories.dataloaders import RepositoryByIdLoader
 from schema.repositories.types import Repository
 
 if TYPE_CHECKING:
@@ -92,6 +108,7 @@ class Job(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Job) -> Job:
+        """From a row of `apps.jobs.selectors` (jobs_by_ids and the job lists)."""
         # The one-to-one Taskcluster row is joined by the selectors; a job without one has no ids.
         metadata = getattr(row, "taskcluster_metadata", None)
         return cls(
@@ -125,7 +142,8 @@ class Job(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False, **kwargs: Any
     ) -> list[Job | None]:
-        return await info.context.loaders.job_by_id.load_many(node_database_ids(node_ids, "Job"))
+        rows = await JobByIdLoader.of(info).load_many(node_database_ids(node_ids, "Job"))
+        return [cls.from_model(row) if row is not None else None for row in rows]
 
     @strawberry.field(description="Minutes, as Treeherder computes it: at least 1; running jobs count up to now.")
     def duration(self) -> int:
@@ -133,78 +151,74 @@ class Job(relay.Node):
 
     @strawberry.field
     async def job_type(self, info: Info) -> JobType:
-        return _required(await info.context.loaders.job_type_by_id.load(self.job_type_id))
+        return JobType.from_model(required(await JobTypeByIdLoader.of(info).load(self.job_type_id)))
 
     @strawberry.field
     async def job_group(self, info: Info) -> JobGroup:
-        return _required(await info.context.loaders.job_group_by_id.load(self.job_group_id))
+        return JobGroup.from_model(required(await JobGroupByIdLoader.of(info).load(self.job_group_id)))
 
     @strawberry.field(description="The machine platform: the platform row the job view shows.")
     async def platform(self, info: Info) -> Platform:
-        return _required(await info.context.loaders.platform_by_id.load(self.machine_platform_id))
+        return Platform.from_model(required(await PlatformByIdLoader.of(info).load(self.machine_platform_id)))
 
     @strawberry.field
     async def build_platform(self, info: Info) -> Platform:
-        return _required(await info.context.loaders.build_platform_by_id.load(self.build_platform_id))
+        return Platform.from_model(required(await BuildPlatformByIdLoader.of(info).load(self.build_platform_id)))
 
     @strawberry.field(description='The option labels, sorted, e.g. ["debug"] or ["asan", "opt"].')
     async def options(self, info: Info) -> list[str]:
-        return await info.context.loaders.options_by_hash.load(self.option_collection_hash)
+        return await OptionsByHashLoader.of(info).load(self.option_collection_hash)
 
     @strawberry.field
     async def machine(self, info: Info) -> Machine:
-        return _required(await info.context.loaders.machine_by_id.load(self.machine_id))
+        return Machine.from_model(required(await MachineByIdLoader.of(info).load(self.machine_id)))
 
     @strawberry.field(
         description="The reference-data signature: the same job, platform and options in this repository."
     )
     async def signature(self, info: Info) -> str:
-        return _required(await info.context.loaders.signature_by_id.load(self.signature_id))
+        return required(await SignatureByIdLoader.of(info).load(self.signature_id)).signature
 
     @strawberry.field
     async def failure_classification(self, info: Info) -> FailureClassification:
-        found = await info.context.loaders.failure_classification_by_id.load(self.failure_classification_id)
-        return _required(found)
+        found = await FailureClassificationByIdLoader.of(info).load(self.failure_classification_id)
+        return FailureClassification.from_model(required(found))
 
     @strawberry.field(metadata=bounded(MAX_LOGS_PER_JOB))
     async def logs(self, info: Info) -> list[JobLog]:
-        return await info.context.loaders.logs_by_job_id.load(self.database_id)
+        return [JobLog.from_model(row) for row in await JobLogsByJobIdLoader.of(info).load(self.database_id)]
 
     @strawberry.field(
         description="Error lines parsed from the raw log, in log order.", metadata=bounded(MAX_ERROR_LINES_PER_JOB)
     )
     async def text_log_errors(self, info: Info) -> list[TextLogError]:
-        return await info.context.loaders.text_log_errors_by_job_id.load(self.database_id)
+        rows = await TextLogErrorsByJobIdLoader.of(info).load(self.database_id)
+        return [TextLogError.from_model(row) for row in rows]
 
     @strawberry.field(
         description="Structured failure lines from the error summary.", metadata=bounded(MAX_FAILURE_LINES_PER_JOB)
     )
     async def failure_lines(self, info: Info) -> list[FailureLine]:
-        return await info.context.loaders.failure_lines_by_job_guid.load(self.guid)
+        return [FailureLine.from_model(row) for row in await FailureLinesByJobGuidLoader.of(info).load(self.guid)]
 
     @strawberry.field(description="Classifications, newest first.", metadata=bounded(MAX_NOTES_PER_JOB))
     async def notes(self, info: Info) -> list[JobNote]:
-        return await info.context.loaders.notes_by_job_id.load(self.database_id)
+        return [JobNote.from_model(row) for row in await NotesByJobIdLoader.of(info).load(self.database_id)]
 
     @strawberry.field(metadata=bounded(MAX_BUG_LINKS_PER_JOB))
     async def bug_links(self, info: Info) -> list[BugLink]:
-        return await info.context.loaders.bug_links_by_job_id.load(self.database_id)
+        return [BugLink.from_model(row) for row in await BugLinksByJobIdLoader.of(info).load(self.database_id)]
 
     @strawberry.field
     async def push(self, info: Info) -> Annotated[Push, strawberry.lazy("schema.pushes.types")]:
-        return _required(await info.context.loaders.push_by_id.load(self.push_id))
+        # The data graph's one loop (Job.push <-> Push.jobs): the Push type is imported when first used.
+        from schema.pushes.types import Push
+
+        return Push.from_model(required(await PushByIdLoader.of(info).load(self.push_id)))
 
     @strawberry.field
     async def repository(self, info: Info) -> Repository:
-        found = await info.context.loaders.repository_by_id.load(self.repository_id)
-        return Repository.from_model(_required(found))
-
-
-def _required(value: Any) -> Any:
-    # Foreign keys are PROTECT/CASCADE: a missing row is a broken database, not a client error.
-    if value is None:
-        raise LookupError("a referenced row is missing")
-    return value
+        return Repository.from_model(required(await RepositoryByIdLoader.of(info).load(self.repository_id)))
 
 
 @strawberry.type

@@ -19,6 +19,13 @@ from strawberry.types.field import StrawberryField
 
 from apps.jobs.selectors import JobTable as JobTableData
 from schema.info import Info
+from schema.jobs.dataloaders import (
+    JobGroupByIdLoader,
+    JobTypeByIdLoader,
+    OptionsByHashLoader,
+    PlatformByIdLoader,
+    SignatureByIdLoader,
+)
 from schema.jobs.types.reference import JobGroup, JobType, OptionCollection, Platform
 from schema.limits import page_items, paged
 from schema.pagination import PageInfo, encode_cursor
@@ -116,27 +123,27 @@ class JobTable:
 
     @strawberry.field(description="The job types the `jobType` column indexes into.")
     async def job_types(self, info: Info) -> list[JobType]:
-        found = await info.context.loaders.job_type_by_id.load_many(self.data.job_type_ids)
-        return [t for t in found if t is not None]
+        found = await JobTypeByIdLoader.of(info).load_many(self.data.job_type_ids)
+        return [JobType.from_model(row) for row in found if row is not None]
 
     @strawberry.field(description="The job groups the `jobGroup` column indexes into.")
     async def job_groups(self, info: Info) -> list[JobGroup]:
-        found = await info.context.loaders.job_group_by_id.load_many(self.data.job_group_ids)
-        return [g for g in found if g is not None]
+        found = await JobGroupByIdLoader.of(info).load_many(self.data.job_group_ids)
+        return [JobGroup.from_model(row) for row in found if row is not None]
 
     @strawberry.field(description="The machine platforms the `platform` column indexes into.")
     async def platforms(self, info: Info) -> list[Platform]:
-        found = await info.context.loaders.platform_by_id.load_many(self.data.platform_ids)
-        return [p for p in found if p is not None]
+        found = await PlatformByIdLoader.of(info).load_many(self.data.platform_ids)
+        return [Platform.from_model(row) for row in found if row is not None]
 
     @strawberry.field(description="The reference-data signature hashes the `signature` column indexes into.")
     async def signatures(self, info: Info) -> list[str]:
-        found = await info.context.loaders.signature_by_id.load_many(self.data.signature_ids)
-        return [s for s in found if s is not None]
+        found = await SignatureByIdLoader.of(info).load_many(self.data.signature_ids)
+        return [row.signature for row in found if row is not None]
 
     @strawberry.field(description="The option collections the `options` column indexes into.")
     async def option_collections(self, info: Info) -> list[OptionCollection]:
-        labels = await info.context.loaders.options_by_hash.load_many(self.data.option_hashes)
+        labels = await OptionsByHashLoader.of(info).load_many(self.data.option_hashes)
         return [OptionCollection(hash=h, options=o) for h, o in zip(self.data.option_hashes, labels, strict=True)]
 
     # The columns. Each reads its list from the selector's result; see COLUMNS for the sources.

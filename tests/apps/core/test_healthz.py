@@ -9,7 +9,7 @@ import pytest
 import requests
 from django.core.cache import cache
 
-from apps.core.health import LAST_RUN_KEY, _broker_ping
+from apps.core.health import LAST_RUN_KEY, _broker_ping, _broker_pool
 from apps.live.models import Event
 from tests.support.processes import free_port, run_daphne
 
@@ -78,13 +78,11 @@ def test_one_service_down(tmp_path: Path, service: str, env_var: str, url_templa
 
 
 def test_broker_probes_reuse_one_pooled_connection(settings: object) -> None:
-    from config.celery import app
-
     _broker_ping()
-    with app.pool.acquire(block=True) as conn:
+    with _broker_pool().acquire(block=True) as conn:
         first = conn.connection
     _broker_ping()
-    with app.pool.acquire(block=True) as conn:
+    with _broker_pool().acquire(block=True) as conn:
         second = conn.connection
 
     assert first is not None and first is second

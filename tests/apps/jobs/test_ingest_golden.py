@@ -17,9 +17,9 @@ from apps.jobs.services.ingest import pulse_tasks_ingest
 from apps.live.models import Event
 from apps.pushes.models import Push
 from apps.pushes.services import pulse_push_ingest
+from devtools.replay import sample_push_messages, sample_task_messages
 from tests.support.processes import free_port
 from tests.support.samples import sample
-from workers.pulse.replay import sample_push_messages, sample_task_messages
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,13 @@ import pytest
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
-from apps.live.events import PushChanged
+from apps.live.events import NumberedEvent, PushChanged
 from apps.live.hub import Hub, UnknownCursor
 from apps.live.models import Event, RetentionMark
 from apps.live.publish import publish
 from apps.live.relay import LIVE_GROUP, MESSAGE_TYPE, number_next_batch
 from apps.live.retention import prune_events
-from apps.live.selectors import NumberedEvent, events_after, head_seq, pruned_through
+from apps.live.selectors import events_after, head_seq, pruned_through
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

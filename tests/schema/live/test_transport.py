@@ -186,6 +186,44 @@ def test_a_syntax_error_fails_only_its_operation(live_stack: LiveStack) -> None:
     assert (good["id"], good["type"], complete["type"]) == ("good", "next", "complete")
 
 
+def test_a_legacy_start_before_connection_init_closes_the_socket(live_stack: LiveStack) -> None:
+    """The first known WebSocket attack, in the legacy protocol: an operation before the handshake."""
+
+    async def scenario() -> int | None:
+        client = await GraphQLWS.connect(live_stack.url, protocol="graphql-ws", init=False)
+        await client.subscribe("1", JOB_CHANGED, {"repo": "try"})
+        try:
+            while True:
+                await asyncio.wait_for(client.ws.recv(), 10)
+        except websockets.ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+
+    assert asyncio.run(scenario()) == 4401
+
+
+def test_a_subscribe_flood_past_the_per_socket_limit_is_refused_per_operation(live_stack: LiveStack) -> None:
+    """The second known attack: more subscriptions than one socket may hold (MAX_OPERATIONS, 100).
+    Each one past the limit gets an error and nothing runs for it; the socket and the others stay."""
+
+    async def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        client = await GraphQLWS.connect(live_stack.url)
+        for n in range(1, 103):
+            await client.subscribe(str(n), JOB_CHANGED, {"repo": "try"})
+        refused = await client.collect(2)
+        await client.complete("1")  # one slot free again: an operation runs
+        await client.subscribe("again", "{ liveCursor }")
+        accepted = await client.collect(2)
+        await client.close()
+        return refused, accepted
+
+    refused, accepted = asyncio.run(scenario())
+    assert refused == [
+        {"id": str(n), "type": "error", "payload": [{"message": "Too many operations on this connection"}]}
+        for n in (101, 102)
+    ]
+    assert [(m["id"], m["type"]) for m in accepted] == [("again", "next"), ("again", "complete")]
+
+
 @pytest.mark.parametrize(
     ("origin", "admitted"),
     [(None, True), ("same", True), ("https://evil.example.com", False), ("http://localhost:1", False)],

@@ -14,11 +14,11 @@ import pytest
 
 from apps.jobs.models import FailureClassification, Job
 from apps.live.models import Event
+from devtools.replay import PulsePublisher
 from devtools.synthetic import TaskPlan
 from tests.support.processes import run_daphne, run_manage
 from tests.support.workers import celery_worker_args, manage, queue_has_consumer, run_process, wait_for
 from tests.support.ws import GraphQLWS
-from workers.pulse.replay import PulsePublisher
 
 pytestmark = [pytest.mark.slow]
 

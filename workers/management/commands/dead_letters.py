@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from apps.ingestion.models import DeadLetter
-from apps.ingestion.services import dead_letters_retry
 from django.core.management.base import BaseCommand, CommandParser
 
+from apps.dead_letters.models import DeadLetter
+from apps.dead_letters.services import dead_letters_retry
 from workers.tasks import NO_TIME_LIMITS_IN_MESSAGE, store_pulse_pushes, store_pulse_tasks
 
 

@@ -3,9 +3,10 @@ metrics and last-run record): `manage.py run_scheduled cycle-data`."""
 
 from typing import Any
 
-from config.celery import app
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from config.celery import app
 
 
 class Command(BaseCommand):

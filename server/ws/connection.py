@@ -1,47 +1,39 @@
-"""One GraphQL WebSocket connection: both protocols, flow control, keepalive, cleanup.
+"""One GraphQL WebSocket connection: its lifecycle (init, operations, close) and message dispatch.
 
-graphql-transport-ws (the current protocol) and graphql-ws (Apollo's legacy
-subscriptions-transport-ws) share everything but their message names, so one class handles both.
-
-Bounded memory for a client that stops reading: ASGI gives no backpressure on send, so the server
-counts what it sent against the client's pongs. It pings after every PING_EVERY_BYTES it sends and
-every LIVE_KEEPALIVE_SECONDS of quiet; each pong acknowledges everything sent before its ping. More
-than LIVE_MAX_UNACKED_BYTES unacknowledged closes the socket (4002), as does a ping unanswered for
-LIVE_PONG_TIMEOUT_SECONDS (4001). The client reconnects and resumes with the last cursor it received,
-and the replay fills in what it missed. (The legacy protocol has no client pong; Daphne's own
-WebSocket pings close a dead peer there.)
+What differs between the two protocols is a table (`server.ws.protocols`); flow control and
+keepalive decisions are `server.ws.flow.FlowControl`, which this class feeds and obeys. Operations
+run once (queries, mutations) or join a shared execution (subscriptions, `server.ws.sharing`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-from django.conf import settings
 from strawberry.types.execution import PreExecutionError
 
 from apps.core.metrics import SUBSCRIPTIONS_OPEN
 from schema.live.context import LiveContext
-from schema.live.transport import auth
-from schema.live.transport.operations import OperationRequest, plan
-from schema.live.transport.sharing import REGISTRY, Leader, errors_to_json, result_to_json
+from server.ws import auth
+from server.ws.flow import (
+    CLOSE_INIT_TIMEOUT,
+    CLOSE_KEEPALIVE_TIMEOUT,
+    CLOSE_SLOW_CONSUMER,
+    Decision,
+    FlowControl,
+    Limits,
+)
+from server.ws.operations import OperationRequest, plan
+from server.ws.protocols import Protocol
+from server.ws.sharing import REGISTRY, Leader, errors_to_json, result_to_json
 
 logger = logging.getLogger(__name__)
 
-TRANSPORT_WS = "graphql-transport-ws"
-LEGACY_WS = "graphql-ws"
-
-PING_EVERY_BYTES = 64 * 1024
 MAX_OPERATIONS = 100
-
-CLOSE_KEEPALIVE_TIMEOUT = 4001
-CLOSE_SLOW_CONSUMER = 4002
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -83,7 +75,7 @@ class Operation:
 
 
 class Connection:
-    def __init__(self, scope: dict[str, Any], send: Send, protocol: str, schema: Any) -> None:
+    def __init__(self, scope: dict[str, Any], send: Send, protocol: Protocol, schema: Any) -> None:
         self.scope = scope
         self._send = send
         self.protocol = protocol
@@ -94,12 +86,7 @@ class Connection:
         self.acknowledged = False
         self.init_received = False
         self.closed = False
-        self.opened_at = time.monotonic()
-        self.last_sent_at = self.opened_at
-        self.sent_bytes = 0
-        self.acked_bytes = 0
-        self._pings: deque[tuple[int, int, float]] = deque()  # (number, bytes sent before it, when)
-        self._ping_number = 0
+        self.flow = FlowControl(Limits.from_settings(), now=time.monotonic())
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -113,8 +100,7 @@ class Connection:
             self.closed = True
             self.stop_all()
             return
-        self.sent_bytes += len(text)
-        self.last_sent_at = time.monotonic()
+        self.flow.sent(len(text), now=time.monotonic())
 
     async def send_message(self, message: dict[str, Any]) -> None:
         await self._send_text(orjson.dumps(message).decode())
@@ -122,23 +108,18 @@ class Connection:
     async def send_next(self, op_id: str, payload_text: str, frames: dict[tuple[str, str], str] | None = None) -> None:
         # The payload is serialised once per event for all subscribers, and each distinct frame
         # (protocol, operation id) is built once: most clients call their first operation "1".
-        key = (self.protocol, op_id)
+        key = (self.protocol.name, op_id)
         frame = frames.get(key) if frames is not None else None
         if frame is None:
-            kind = "next" if self.protocol == TRANSPORT_WS else "data"
-            frame = f'{{"id":{json.dumps(op_id)},"type":"{kind}","payload":{payload_text}}}'
+            frame = self.protocol.next_frame(op_id, payload_text)
             if frames is not None:
                 frames[key] = frame
         await self._send_text(frame)
-        await self._flow_control()
+        if self.protocol.client_pongs and not self.closed:
+            await self._obey(self.flow.after_send())
 
     async def send_error(self, op_id: str, errors_text: str) -> None:
-        if self.protocol == TRANSPORT_WS:
-            await self._send_text(f'{{"id":{json.dumps(op_id)},"type":"error","payload":{errors_text}}}')
-        else:
-            # Legacy: one error object, then the client expects nothing more for the id.
-            errors = orjson.loads(errors_text)
-            await self.send_message({"id": op_id, "type": "error", "payload": errors[0] if errors else {}})
+        await self._send_text(self.protocol.error_frame(op_id, errors_text))
 
     async def send_complete(self, op_id: str) -> None:
         await self.send_message({"id": op_id, "type": "complete"})
@@ -157,46 +138,29 @@ class Connection:
     # -- flow control and keepalive --------------------------------------------------------------
 
     async def ping(self) -> None:
-        if self.protocol == TRANSPORT_WS:
-            self._ping_number += 1
-            self._pings.append((self._ping_number, self.sent_bytes, time.monotonic()))
+        if self.protocol.client_pongs:
+            number = self.flow.ping_sent(now=time.monotonic())
             # Clients that echo the payload (graphql-ws does) acknowledge this very ping.
-            await self.send_message({"type": "ping", "payload": {"n": self._ping_number}})
+            await self.send_message({"type": "ping", "payload": {"n": number}})
         else:
             await self.send_message({"type": "ka"})
 
-    async def _flow_control(self) -> None:
-        if self.protocol != TRANSPORT_WS or self.closed:
-            return
-        if self.sent_bytes - self.acked_bytes > settings.LIVE_MAX_UNACKED_BYTES:
-            logger.info("closing a slow consumer: %d bytes unacknowledged", self.sent_bytes - self.acked_bytes)
-            await self.close(CLOSE_SLOW_CONSUMER, "Slow consumer: resume with your last cursor")
-            return
-        last_mark = self._pings[-1][1] if self._pings else self.acked_bytes
-        if self.sent_bytes - last_mark >= PING_EVERY_BYTES:
+    async def _obey(self, decision: Decision) -> None:
+        if decision is Decision.PING:
             await self.ping()
-
-    def on_pong(self, payload: Any) -> None:
-        """A pong acknowledges everything sent before its ping: the ping it names in an echoed
-        payload, or else (gql answers without one) the oldest ping still open."""
-        number = payload.get("n") if isinstance(payload, dict) else None
-        while self._pings:
-            ping_number, mark, _ = self._pings.popleft()
-            self.acked_bytes = mark
-            if not isinstance(number, int) or ping_number >= number:
-                return
+        elif decision is Decision.CLOSE_SLOW_CONSUMER:
+            logger.info("closing a slow consumer: %d bytes unacknowledged", self.flow.unacked_bytes)
+            await self.close(CLOSE_SLOW_CONSUMER, "Slow consumer: resume with your last cursor")
+        elif decision is Decision.CLOSE_NO_PONG:
+            logger.info("closing a silent client: no pong for %.0f s", self.flow.oldest_open_ping_age(time.monotonic()))
+            await self.close(CLOSE_KEEPALIVE_TIMEOUT, "Keepalive timeout: no pong")
+        elif decision is Decision.CLOSE_NO_INIT:
+            await self.close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
 
     async def tick(self, now: float) -> None:
         """Called about once a second by the process's ticker."""
-        if self.closed:
-            return
-        if not self.acknowledged and now - self.opened_at > settings.LIVE_INIT_TIMEOUT_SECONDS:
-            await self.close(4408, "Connection initialisation timeout")
-        elif self._pings and now - self._pings[0][2] > settings.LIVE_PONG_TIMEOUT_SECONDS:
-            logger.info("closing a silent client: no pong for %.0f s", now - self._pings[0][2])
-            await self.close(CLOSE_KEEPALIVE_TIMEOUT, "Keepalive timeout: no pong")
-        elif self.acknowledged and now - self.last_sent_at > settings.LIVE_KEEPALIVE_SECONDS:
-            await self.ping()
+        if not self.closed:
+            await self._obey(self.flow.on_tick(now, acknowledged=self.acknowledged))
 
     # -- receiving -----------------------------------------------------------------------------
 
@@ -209,44 +173,28 @@ class Connection:
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             await self.close(4400, "Invalid message: no type")
             return
-        if self.protocol == TRANSPORT_WS:
-            await self._transport_ws(message)
-        else:
-            await self._legacy_ws(message)
+        await self._dispatch(message)
 
-    async def _transport_ws(self, message: dict[str, Any]) -> None:
+    async def _dispatch(self, message: dict[str, Any]) -> None:
         kind = message["type"]
+        protocol = self.protocol
         if kind == "connection_init":
             await self._init(message.get("payload"))
-        elif kind == "ping":
+        elif kind == protocol.subscribe:
+            if not self.acknowledged:
+                await self.close(4401, "Unauthorized")
+                return
+            await self._start(message)
+        elif kind == protocol.stop:
+            self._stop(message.get("id"))
+        elif protocol.client_pongs and kind == "ping":
             pong: dict[str, Any] = {"type": "pong"}
             if "payload" in message:
                 pong["payload"] = message["payload"]
             await self.send_message(pong)
-        elif kind == "pong":
-            self.on_pong(message.get("payload"))
-        elif kind == "subscribe":
-            if not self.acknowledged:
-                await self.close(4401, "Unauthorized")
-                return
-            await self._start(message)
-        elif kind == "complete":
-            self._stop(message.get("id"))
-        else:
-            await self.close(4400, f"Invalid message type {kind!r}")
-
-    async def _legacy_ws(self, message: dict[str, Any]) -> None:
-        kind = message["type"]
-        if kind == "connection_init":
-            await self._init(message.get("payload"))
-        elif kind == "start":
-            if not self.acknowledged:
-                await self.close(4401, "Unauthorized")
-                return
-            await self._start(message)
-        elif kind == "stop":
-            self._stop(message.get("id"))
-        elif kind == "connection_terminate":
+        elif protocol.client_pongs and kind == "pong":
+            self.flow.on_pong(message.get("payload"))
+        elif protocol.terminate is not None and kind == protocol.terminate:
             await self.close(1000, "Terminated by client")
         else:
             await self.close(4400, f"Invalid message type {kind!r}")
@@ -262,14 +210,14 @@ class Connection:
         try:
             self.user = await auth.authenticate(payload or {}, self.scope)
         except auth.ConnectionRejected as exc:
-            if self.protocol == LEGACY_WS:
+            if self.protocol.rejection_message:
                 await self.send_message({"type": "connection_error", "payload": {"message": str(exc) or "Forbidden"}})
             await self.close(4403, "Forbidden")
             return
         self.connection_params = payload or {}
         self.acknowledged = True
         await self.send_message({"type": "connection_ack"})
-        if self.protocol == LEGACY_WS:
+        if self.protocol.keepalive_after_ack:
             await self.send_message({"type": "ka"})
 
     async def _start(self, message: dict[str, Any]) -> None:

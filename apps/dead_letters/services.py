@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.metrics import metrics_incr
-from apps.ingestion.models import DeadLetter
+from apps.dead_letters.models import DeadLetter
 
 logger = logging.getLogger(__name__)
 

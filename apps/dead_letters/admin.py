@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.ingestion.models import DeadLetter
+from apps.dead_letters.models import DeadLetter
 
 
 @admin.register(DeadLetter)

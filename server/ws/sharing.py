@@ -24,7 +24,7 @@ from strawberry.types.execution import PreExecutionError
 
 from apps.core.metrics import metrics_incr
 from schema.live.context import LiveContext
-from schema.live.transport.operations import OperationRequest
+from server.ws.operations import OperationRequest
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class Leader:
     def start(self) -> None:
         self.task = asyncio.create_task(self._run(), name=f"live-leader {self.key[:60]}")
         if self.twin_key is not None:
-            self.context.on_caught_up = lambda: self.registry.merge(self)
+            self.context.handoff.when_caught_up(lambda: self.registry.merge(self))
 
     async def _run(self) -> None:
         failure: str | None = None
@@ -175,12 +175,11 @@ class LeaderRegistry:
         shared = self._shared.get(private.twin_key)
         if shared is None:
             private.key, private.twin_key = private.twin_key, None
-            private.context.on_caught_up = None
+            private.context.handoff.when_caught_up(None)
             self._shared[private.key] = private
             self._merged("promoted")
             return
-        stream = shared.context.stream
-        if stream is None or not stream.caught_up() or shared.context.holding:
+        if not shared.context.handoff.ready():
             return  # busy now; the private stream asks again after its next event
         for subscriber in list(private.subscribers.values()):
             shared.join(subscriber)

@@ -5,8 +5,9 @@ import signal
 import threading
 from typing import Any
 
-from devtools.sample_services import serve
 from django.core.management.base import BaseCommand, CommandParser
+
+from devtools.sample_services import serve
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from graphql import (
     parse,
 )
 
-from schema.schema import MAX_TOKENS
+from schema.limits import MAX_TOKENS
 
 # Parsed documents are cached by their text; only documents up to this size, so the cache stays small.
 CACHEABLE_QUERY_CHARS = 8_000

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class IngestionConfig(AppConfig):
-    name = "apps.ingestion"
+    name = "apps.dead_letters"
     label = "ingestion"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schema.live.transport.operations import OperationRequest, plan
+from server.ws.operations import OperationRequest, plan
 
 JOB_CHANGED = (
     "subscription ($repo: String!, $after: String) { jobChanged(repository: $repo, after: $after) { cursor } }"

@@ -9,8 +9,9 @@ from typing import Any
 from weakref import WeakSet
 
 from apps.core.metrics import WEBSOCKETS_OPEN
-from schema.live.transport.connection import LEGACY_WS, TRANSPORT_WS, Connection
-from schema.live.transport.origin import handshake_allowed
+from server.ws import protocols
+from server.ws.connection import Connection
+from server.ws.origin import handshake_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -43,16 +44,6 @@ class _Ticker:
 TICKER = _Ticker()
 
 
-def _choose_protocol(offered: list[str]) -> str | None:
-    # The current protocol wins whenever the client offers it, even second: gql, for one, lists the
-    # legacy protocol first by default.
-    if TRANSPORT_WS in offered:
-        return TRANSPORT_WS
-    if LEGACY_WS in offered:
-        return LEGACY_WS
-    return None
-
-
 class GraphQLWebSocketApp:
     def __init__(self, schema: Any) -> None:
         self.schema = schema
@@ -66,12 +57,12 @@ class GraphQLWebSocketApp:
         if scope.get("path") not in GRAPHQL_PATHS or not handshake_allowed(scope):
             await send({"type": "websocket.close", "code": 403})  # refused handshake: HTTP 403
             return
-        protocol = _choose_protocol(list(scope.get("subprotocols") or []))
+        protocol = protocols.choose(list(scope.get("subprotocols") or []))
         if protocol is None:
             await send({"type": "websocket.accept"})
             await send({"type": "websocket.close", "code": 4406, "reason": "Subprotocol not acceptable"})
             return
-        await send({"type": "websocket.accept", "subprotocol": protocol})
+        await send({"type": "websocket.accept", "subprotocol": protocol.name})
         connection = Connection(scope, send, protocol, self.schema)
         TICKER.add(connection)
         WEBSOCKETS_OPEN.inc()

@@ -15,6 +15,9 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from kombu import Connection, Exchange, Producer
+
 from apps.core.metrics import Counters
 from apps.jobs.services.ingest import pulse_tasks_ingest
 from apps.jobs.services.taskcluster import TASK_EXCHANGES, route_origins
@@ -23,9 +26,6 @@ from apps.pushes.services.loaders import GITHUB_PR_EXCHANGE, HG_EXCHANGE, PUSH_E
 from apps.repositories.models import Repository
 from devtools import synthetic
 from devtools.samples import SAMPLES, sample_read
-from django.conf import settings
-from kombu import Connection, Exchange, Producer
-
 from workers.pulse.listener import PUSHES, TASKS, pulse_queue
 
 logger = logging.getLogger(__name__)

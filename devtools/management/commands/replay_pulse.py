@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from workers.pulse.replay import InProcessSink, PulsePublisher, Sink, replay_samples, replay_synthetic
+from devtools.replay import InProcessSink, PulsePublisher, Sink, replay_samples, replay_synthetic
 
 logger = logging.getLogger(__name__)
 
