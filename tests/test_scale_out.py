@@ -19,11 +19,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from apps.jobs.models import Job
 from apps.live.models import Event
+from devtools.replay import PulsePublisher
 from devtools.synthetic import TaskPlan
 from tests.support.processes import ROOT, free_port
 from tests.support.workers import manage, queue_has_consumer, run_process, wait_for
 from tests.support.ws import GraphQLWS
-from workers.pulse.replay import PulsePublisher
 
 pytestmark = [pytest.mark.slow]
 
