@@ -102,3 +102,35 @@ def test_a_count_from_another_process_is_summed_once(client: Any) -> None:
     assert os.environ["PROMETHEUS_MULTIPROC_DIR"]
     assert client.get("/metrics?format=json").json()["jobs_created"] == 14
     assert json.loads(json.dumps(metrics_snapshot()))["jobs_created"] == 14
+
+
+def test_queue_depths_and_scheduled_runs(client: Any) -> None:
+    """A scheduled run (the queue-depth sampler, against the real broker) is counted and timed, and
+    its sample is a gauge per declared queue."""
+    from django.conf import settings
+    from kombu import Connection
+
+    from workers.maintenance import sample_queue_depths
+
+    with Connection(settings.CELERY_BROKER_URL) as conn:  # every queue declared, as workers do
+        for queue in settings.CELERY_TASK_QUEUES:
+            queue(conn.default_channel).declare()
+    before = _families(client)
+
+    depths = sample_queue_depths()
+
+    families = _families(client)
+    assert set(depths) == {"default", "store_pulse_tasks", "store_pulse_pushes", "pushlog", "maintenance"}
+    depth = families["treeherder_queue_depth"]
+    assert depth.type == "gauge"
+    for queue, count in depths.items():
+        assert _value(depth, "treeherder_queue_depth", queue=queue) == count
+    task = "maintenance.sample_queue_depths"
+    assert (
+        _delta(
+            before, families, "treeherder_scheduled_runs", "treeherder_scheduled_runs_total", task=task, outcome="ok"
+        )
+        == 1
+    )
+    duration = families["treeherder_scheduled_duration_seconds"]
+    assert _value(duration, "treeherder_scheduled_duration_seconds_count", task=task) >= 1
