@@ -160,6 +160,7 @@ class IngestConfig:
     task_soft_time_limit: float
     task_time_limit: float
     refdata_lru_size: int
+    push_id_lru_size: int
 
 
 def load_ingest() -> IngestConfig:
@@ -193,6 +194,7 @@ def _load_ingest() -> IngestConfig:
         task_soft_time_limit=_env.float("INGEST_TASK_SOFT_TIME_LIMIT", default=240.0),
         task_time_limit=_env.float("INGEST_TASK_TIME_LIMIT", default=300.0),
         refdata_lru_size=_env.int("INGEST_REFDATA_LRU_SIZE", default=100_000),
+        push_id_lru_size=_env.int("INGEST_PUSH_ID_LRU_SIZE", default=50_000),
     )
 
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from kombu import Connection, Exchange, Producer
 
 from apps.core.metrics import Counters
+from apps.core.pulse import PulseEnvelope
 from apps.jobs.services.ingest import pulse_tasks_ingest
 from apps.jobs.services.taskcluster import TASK_EXCHANGES, route_origins
 from apps.pushes.services import pulse_push_ingest
@@ -30,7 +31,9 @@ from workers.pulse.listener import PUSHES, TASKS, pulse_queue
 
 logger = logging.getLogger(__name__)
 
-PulseMessage = dict[str, Any]  # {"exchange", "routing_key", "body"}
+# A message as published to Pulse ({"exchange", "routing_key", "body"}); the listener wraps it in a
+# PulseEnvelope (adding the Taskcluster root URL), as InProcessSink does here.
+PulseMessage = dict[str, Any]
 
 
 class Sink(Protocol):
@@ -85,7 +88,12 @@ class InProcessSink:
         counters = Counters()
         tasks = []
         for message in messages:
-            handed = {**message, "root_url": self.root_url}
+            handed = PulseEnvelope(
+                body=message["body"],
+                exchange=message["exchange"],
+                routing_key=message.get("routing_key", ""),
+                root_url=self.root_url,
+            )
             if message["exchange"] in PUSH_EXCHANGES:
                 pulse_push_ingest(body=message["body"], exchange=message["exchange"], counters=counters)
             else:

@@ -68,6 +68,17 @@ class SelectorLoader(RequestLoader[K, V]):
 
     missing: Any = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Loaders used to build types (`build`, `build_item`); a loader written that way would now
+        # hand raw rows to fields that expect types. Fail at import instead.
+        for name in ("build", "build_item"):
+            if name in vars(cls):
+                raise TypeError(
+                    f"{cls.__name__}.{name}: loaders return what their selector returns; wrap the row in the "
+                    "field that asked for it (schema/loading.py)"
+                )
+
     def fetch(self, keys: list[K]) -> Mapping[K, Any]:
         raise NotImplementedError
 

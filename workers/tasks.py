@@ -33,6 +33,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from celery import shared_task
@@ -42,6 +43,7 @@ from django.db import DatabaseError, IntegrityError, InterfaceError, Operational
 
 from apps.core.http import OutboundError
 from apps.core.metrics import INGEST_LAG, Counters
+from apps.core.pulse import PulseEnvelope
 from apps.dead_letters.services import dead_letters_store
 from apps.jobs.services.ingest import pulse_tasks_ingest
 from apps.pushes.services import pulse_push_ingest
@@ -80,47 +82,66 @@ def retry_countdown(attempt: int) -> float:
 NO_TIME_LIMITS_IN_MESSAGE: dict[str, Any] = {"time_limit": None, "soft_time_limit": None}
 
 
-def _enqueue(task: Any, messages: list[dict[str, Any]], attempt: int, countdown: float) -> None:
+def _enqueue(task: Any, messages: list[PulseEnvelope], attempt: int, countdown: float) -> None:
     task.apply_async(args=[messages], kwargs={"attempt": attempt}, countdown=countdown, **NO_TIME_LIMITS_IN_MESSAGE)
 
 
-def _dead_letter(task: Any, kind: str, messages: list[dict[str, Any]], attempt: int, reason: str, detail: str) -> None:
-    try:
-        dead_letters_store(kind=kind, reason=reason, detail=detail, messages=messages, attempts=attempt + 1)
-    except SoftTimeLimitExceeded:
-        raise  # the whole batch is re-enqueued (_run_task)
-    except Exception as exc:  # noqa: BLE001 - whatever failed, the messages must not be lost
-        # Typically the dead-letter table is in the database that is failing: keep the messages in
-        # the broker instead, and try again later.
-        if isinstance(exc, DatabaseError):
-            connection.close()
-        logger.error(
-            "cannot dead-letter %d %s message(s) (%s: %s); retrying later", len(messages), kind, type(exc).__name__, exc
-        )
-        _enqueue(task, messages, attempt, RETRY_MAX_COUNTDOWN)
+Process = Callable[[list[PulseEnvelope], Counters], None]
 
 
-def _retry_or_dead_letter(
-    task: Any, kind: str, messages: list[dict[str, Any]], attempt: int, reason: str, detail: str
-) -> None:
-    if not messages:
-        return
-    if attempt < settings.INGEST_MAX_RETRIES:
-        countdown = retry_countdown(attempt)
-        logger.info("%d %s message(s) %s; retry %d in %.1f s", len(messages), kind, reason, attempt + 1, countdown)
-        _enqueue(task, messages, attempt + 1, countdown)
-    else:
-        _dead_letter(task, kind, messages, attempt, reason, detail)
+@dataclass(frozen=True)
+class Retry:
+    """What happens next to messages of one delivery that did not get through: this delivery's
+    task, kind ("tasks" or "pushes") and attempt, with the three ways on (module docstring)."""
+
+    task: Any
+    kind: str
+    attempt: int
+
+    def retry(self, messages: list[PulseEnvelope], reason: str, detail: str) -> None:
+        """Re-enqueue the messages as the next attempt, after the backoff; past the last attempt,
+        dead-letter them."""
+        if not messages:
+            return
+        if self.attempt < settings.INGEST_MAX_RETRIES:
+            countdown = retry_countdown(self.attempt)
+            logger.info(
+                "%d %s message(s) %s; retry %d in %.1f s", len(messages), self.kind, reason, self.attempt + 1, countdown
+            )
+            _enqueue(self.task, messages, self.attempt + 1, countdown)
+        else:
+            self.dead_letter(messages, reason, detail)
+
+    def retry_in_halves(self, messages: list[PulseEnvelope], reason: str, detail: str) -> None:
+        """Re-enqueue a batch that did not complete as two tasks (the next attempt), or dead-letter it."""
+        middle = (len(messages) + 1) // 2
+        for part in (messages[:middle], messages[middle:]):
+            self.retry(part, reason, detail)
+
+    def dead_letter(self, messages: list[PulseEnvelope], reason: str, detail: str) -> None:
+        """Keep the messages as dead letters; if that fails, back to the broker for later."""
+        try:
+            dead_letters_store(
+                kind=self.kind, reason=reason, detail=detail, messages=messages, attempts=self.attempt + 1
+            )
+        except SoftTimeLimitExceeded:
+            raise  # the whole batch is re-enqueued (run_task)
+        except Exception as exc:  # noqa: BLE001 - whatever failed, the messages must not be lost
+            # Typically the dead-letter table is in the database that is failing: keep the messages in
+            # the broker instead, and try again later.
+            if isinstance(exc, DatabaseError):
+                connection.close()
+            logger.error(
+                "cannot dead-letter %d %s message(s) (%s: %s); retrying later",
+                len(messages),
+                self.kind,
+                type(exc).__name__,
+                exc,
+            )
+            _enqueue(self.task, messages, self.attempt, RETRY_MAX_COUNTDOWN)
 
 
-def _retry_halves(task: Any, kind: str, messages: list[dict[str, Any]], attempt: int, reason: str, detail: str) -> None:
-    """Re-enqueue a batch that did not complete as two tasks (the next attempt), or dead-letter it."""
-    middle = (len(messages) + 1) // 2
-    for part in (messages[:middle], messages[middle:]):
-        _retry_or_dead_letter(task, kind, part, attempt, reason, detail)
-
-
-def _observe_lag(kind: str, messages: list[dict[str, Any]]) -> None:
+def _observe_lag(kind: str, messages: list[PulseEnvelope]) -> None:
     """Pulse publish (or listener receipt) to commit, per message of a batch that ran."""
     now = time.time()
     for message in messages:
@@ -129,49 +150,41 @@ def _observe_lag(kind: str, messages: list[dict[str, Any]]) -> None:
             INGEST_LAG.labels(kind=kind).observe(max(0.0, now - float(sent)))
 
 
-def _run_batch(
-    task: Any,
-    kind: str,
-    messages: list[dict[str, Any]],
-    attempt: int,
-    process: Callable[[list[dict[str, Any]], Counters], None],
-) -> None:
+def run_batch(retry: Retry, messages: list[PulseEnvelope], process: Process) -> None:
+    """Run `process` over the batch; a database error retries it, an unexpected error re-runs it
+    message by message so that only the culprit is dead-lettered."""
+    kind = retry.kind
     close_old_connections()
     counters = Counters()
     try:
         process(messages, counters)
         _observe_lag(kind, messages)
     except SoftTimeLimitExceeded:
-        raise  # the whole batch is re-enqueued by _run_task: no time left to go on here
+        raise  # the whole batch is re-enqueued by run_task: no time left to go on here
     except TRANSIENT_DB_ERRORS as exc:
         # The database is unavailable (or a write raced): the connection may be dead; drop it.
         connection.close()
         counters.incr("pulse_batch_db_errors", kind=kind)
         logger.warning("%s batch of %d hit a database error: %s", kind, len(messages), exc)
-        _retry_or_dead_letter(task, kind, messages, attempt, "transient", f"database: {exc}")
+        retry.retry(messages, "transient", f"database: {exc}")
     except Exception as exc:
         if isinstance(exc, DatabaseError):
             connection.close()
         if len(messages) > 1:
             logger.exception("%s batch of %d failed; storing its messages one by one", kind, len(messages))
             for message in messages:
-                _run_batch(task, kind, [message], attempt, process)
+                run_batch(retry, [message], process)
         else:
             logger.exception("%s message failed", kind)
             counters.incr("pulse_batch_errors", kind=kind)
-            _dead_letter(task, kind, messages, attempt, "error", f"{type(exc).__name__}: {exc}")
+            retry.dead_letter(messages, "error", f"{type(exc).__name__}: {exc}")
     finally:
         counters.flush()
 
 
-def _run_task(
-    task: Any,
-    kind: str,
-    messages: list[dict[str, Any]],
-    attempt: int,
-    process: Callable[[list[dict[str, Any]], Counters], None],
-) -> None:
+def run_task(retry: Retry, messages: list[PulseEnvelope], process: Process) -> None:
     """One delivery of a batch, under the time limits and delivery rules of the module docstring."""
+    task, kind = retry.task, retry.kind
     counters = Counters()
     try:
         if (task.request.delivery_info or {}).get("redelivered"):
@@ -181,16 +194,16 @@ def _run_task(
                 "at the hard time limit); re-enqueueing it in halves",
                 kind,
                 len(messages),
-                attempt,
+                retry.attempt,
             )
-            _retry_halves(task, kind, messages, attempt, "redelivered", "redelivered: lost worker or hard time limit")
+            retry.retry_in_halves(messages, "redelivered", "redelivered: lost worker or hard time limit")
             return
         try:
-            _run_batch(task, kind, messages, attempt, process)
+            run_batch(retry, messages, process)
         except SoftTimeLimitExceeded:
             counters.incr("pulse_batch_timeouts", kind=kind)
             logger.warning("%s batch of %d hit its soft time limit; re-enqueueing it in halves", kind, len(messages))
-            _retry_halves(task, kind, messages, attempt, "timeout", "the batch hit its soft time limit")
+            retry.retry_in_halves(messages, "timeout", "the batch hit its soft time limit")
     except Exception as exc:
         # Nothing is meant to get here; if something does, the broker keeps the delivery (it comes
         # back `redelivered`, and is then bounded by the attempts like any retry).
@@ -201,30 +214,32 @@ def _run_task(
 
 
 @shared_task(name=STORE_TASKS, **TASK_OPTIONS)
-def store_pulse_tasks(self: Any, messages: list[dict[str, Any]], attempt: int = 0) -> None:
-    def process(batch: list[dict[str, Any]], counters: Counters) -> None:
+def store_pulse_tasks(self: Any, messages: list[PulseEnvelope], attempt: int = 0) -> None:
+    retry = Retry(self, "tasks", attempt)
+
+    def process(batch: list[PulseEnvelope], counters: Counters) -> None:
         result = pulse_tasks_ingest(messages=batch, counters=counters)
         if result.missing_push:
             counters.incr("jobs_missing_push", len(result.missing_push))
-        _retry_or_dead_letter(self, "tasks", result.missing_push, attempt, "missing_push", "push not stored")
-        _retry_or_dead_letter(
-            self, "tasks", result.transient, attempt, "transient", "; ".join(result.transient_errors[:3])
-        )
+        retry.retry(result.missing_push, "missing_push", "push not stored")
+        retry.retry(result.transient, "transient", "; ".join(result.transient_errors[:3]))
 
-    _run_task(self, "tasks", messages, attempt, process)
+    run_task(retry, messages, process)
 
 
 @shared_task(name=STORE_PUSHES, **TASK_OPTIONS)
-def store_pulse_pushes(self: Any, messages: list[dict[str, Any]], attempt: int = 0) -> None:
-    def process(batch: list[dict[str, Any]], counters: Counters) -> None:
-        retry: list[dict[str, Any]] = []
+def store_pulse_pushes(self: Any, messages: list[PulseEnvelope], attempt: int = 0) -> None:
+    retry = Retry(self, "pushes", attempt)
+
+    def process(batch: list[PulseEnvelope], counters: Counters) -> None:
+        again: list[PulseEnvelope] = []
         errors: list[str] = []
         for message in batch:
             try:
                 pulse_push_ingest(body=message.get("body"), exchange=str(message.get("exchange")), counters=counters)
             except OutboundError as exc:  # only retryable ones get here
-                retry.append(message)
+                again.append(message)
                 errors.append(str(exc))
-        _retry_or_dead_letter(self, "pushes", retry, attempt, "transient", "; ".join(errors[:3]))
+        retry.retry(again, "transient", "; ".join(errors[:3]))
 
-    _run_task(self, "pushes", messages, attempt, process)
+    run_task(retry, messages, process)

@@ -17,7 +17,7 @@ class DeadLetter(models.Model):
     # them), error (an unexpected exception).
     reason = models.CharField(max_length=40, db_index=True)
     detail = models.TextField(blank=True, default="")
-    # The message as the listener handed it over: {"body", "exchange", "routing_key", "root_url"}.
+    # The message as the listener handed it over: an apps.core.pulse.PulseEnvelope.
     message = models.JSONField()
     attempts = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.columns import max_length
 from apps.core.metrics import metrics_incr
+from apps.core.pulse import PulseEnvelope
 from apps.dead_letters.models import DeadLetter
 
 logger = logging.getLogger(__name__)
 
 
-def dead_letters_store(
-    *, kind: str, reason: str, detail: str, messages: Iterable[dict[str, Any]], attempts: int
-) -> int:
+def dead_letters_store(*, kind: str, reason: str, detail: str, messages: Iterable[PulseEnvelope], attempts: int) -> int:
     """Keep the messages, log and count them. Returns how many were stored."""
     rows = [
-        DeadLetter(kind=kind, reason=reason[:40], detail=detail, message=message, attempts=attempts)
+        DeadLetter(
+            kind=kind,
+            reason=reason[: max_length(DeadLetter, "reason")],
+            detail=detail,
+            message=message,
+            attempts=attempts,
+        )
         for message in messages
     ]
     DeadLetter.objects.bulk_create(rows)
@@ -38,7 +43,7 @@ def dead_letters_store(
 
 
 def dead_letters_retry(
-    *, enqueue: Callable[[str, list[dict[str, Any]]], None], ids: Iterable[int] | None = None, kind: str | None = None
+    *, enqueue: Callable[[str, list[PulseEnvelope]], None], ids: Iterable[int] | None = None, kind: str | None = None
 ) -> int:
     """Hand dead letters (all not yet retried, or the given ids) to `enqueue(kind, messages)`.
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from apps.jobs.models import Job
     from apps.pushes.models import Push
+    from apps.repositories.models import Repository
 
 
 @dataclass(frozen=True)
@@ -47,18 +48,52 @@ class JobChanged(_Event):
     changed: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
+    def of(
+        cls,
+        *,
+        job_id: int,
+        push_id: int,
+        repository: Repository,
+        guid: str,
+        state: str,
+        result: str,
+        tier: int,
+        failure_classification_id: int | None,
+        platform: str,
+        job_type_symbol: str,
+        job_group_symbol: str,
+        changed: tuple[str, ...],
+    ) -> JobChanged:
+        """The one constructor: the job store (from the values it wrote) and `from_job` both call it,
+        so the events tests publish are the events ingestion publishes."""
+        return cls(
+            job_id=job_id,
+            push_id=push_id,
+            repository_id=repository.id,
+            repository=repository.name,
+            guid=guid,
+            state=state,
+            result=result,
+            tier=tier,
+            failure_classification_id=failure_classification_id or 1,  # never NULL in the database
+            platform=platform,
+            job_type_symbol=job_type_symbol,
+            job_group_symbol=job_group_symbol,
+            changed=tuple(changed),
+        )
+
+    @classmethod
     def from_job(cls, job: Job, *, changed: tuple[str, ...]) -> JobChanged:
         """From a stored job (its repository, machine platform, type and group are read)."""
-        return cls(
+        return cls.of(
             job_id=job.id,
             push_id=job.push_id,
-            repository_id=job.repository_id,
-            repository=job.repository.name,
+            repository=job.repository,
             guid=job.guid,
             state=job.state,
             result=job.result,
             tier=job.tier,
-            failure_classification_id=job.failure_classification_id or 1,  # never NULL in the database
+            failure_classification_id=job.failure_classification_id,
             platform=job.machine_platform.platform,
             job_type_symbol=job.job_type.symbol,
             job_group_symbol=job.job_group.symbol,

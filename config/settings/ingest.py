@@ -22,6 +22,8 @@ INGEST_DEFINITION_LRU_SIZE = INGEST.definition_lru_size
 INGEST_DEFINITION_CACHE_TTL = INGEST.definition_cache_ttl
 # Reference-data ids kept in each worker process (an LRU; a tenth of it is preloaded per table).
 INGEST_REFDATA_LRU_SIZE = INGEST.refdata_lru_size
+# Push ids by (repository, revision) kept in each worker process (an LRU).
+INGEST_PUSH_ID_LRU_SIZE = INGEST.push_id_lru_size
 INGEST_REPOSITORY_CACHE_SECONDS = INGEST.repository_cache_seconds
 METRICS_REDIS_URL = CONFIG.redis_url
 

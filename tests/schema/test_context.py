@@ -3,6 +3,7 @@ first use, and loader rows that a field typed Job / Push wraps in its type."""
 
 from __future__ import annotations
 
+import pytest
 import strawberry
 from asgiref.sync import async_to_sync, sync_to_async
 
@@ -11,6 +12,7 @@ from schema.context import Context
 from schema.info import Info
 from schema.jobs.dataloaders import JobByIdLoader
 from schema.jobs.types import Job
+from schema.loading import SelectorLoader
 from schema.pushes.dataloaders import PushByIdLoader
 from schema.pushes.types import Push
 from schema.schema import CONFIG
@@ -81,3 +83,11 @@ def test_a_loader_is_made_once_per_context_on_first_use() -> None:
 
     assert loaders.get(JobByIdLoader) is loaders.get(JobByIdLoader)
     assert loaders.get(JobByIdLoader) is not Context().loaders.get(JobByIdLoader)
+
+
+def test_a_loader_that_builds_types_is_refused_at_import() -> None:
+    with pytest.raises(TypeError, match="loaders return what their selector returns"):
+
+        class JobTypeBuildingLoader(SelectorLoader[int, object]):
+            def build(self, row: object) -> object:
+                return row

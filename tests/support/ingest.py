@@ -18,9 +18,7 @@ from django.core.management import call_command
 
 from apps.core.http import reset_pool
 from apps.core.metrics import metrics_reset
-from apps.jobs.services.definitions import definitions_cache_clear
 from apps.jobs.services.ingest import ingest_caches_clear
-from apps.jobs.services.refdata import refdata_cache_clear
 from apps.repositories.models import Repository, RepositoryBranch
 from devtools.sample_services import SampleServer, serve
 from tests.support.workers import delete_queue, purge_queues
@@ -34,8 +32,6 @@ def sample_services() -> Iterator[SampleServer]:
 
 
 def clear_ingest_caches() -> None:
-    refdata_cache_clear()
-    definitions_cache_clear()
     ingest_caches_clear()
     cache.clear()
     metrics_reset()

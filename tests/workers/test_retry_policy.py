@@ -1,5 +1,6 @@
-"""The retry policy of the ingestion tasks: waits that stay under RabbitMQ's consumer_timeout, a
-total retry window of about three hours, and dead-lettering that never loses a message."""
+"""The retry policy of the ingestion tasks (`workers.tasks.Retry`, `run_task`, `run_batch`): waits that
+stay under RabbitMQ's consumer_timeout, a total retry window of about three hours, halving, and
+dead-lettering that never loses a message."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from celery.exceptions import Reject
 from apps.core.metrics import Counters
 from apps.dead_letters.models import DeadLetter
 from config.env import load_ingest
-from workers.tasks import RETRY_MAX_COUNTDOWN, _retry_or_dead_letter, _run_batch, _run_task, retry_countdown
+from workers.tasks import RETRY_MAX_COUNTDOWN, Retry, retry_countdown, run_batch, run_task
 
 # RabbitMQ's default consumer_timeout (30 min since 3.8.15; the broker here runs with it).
 CONSUMER_TIMEOUT = 30 * 60
@@ -78,7 +79,7 @@ def test_a_retry_is_enqueued_with_a_capped_countdown_and_the_next_attempt(settin
     task = RecordingTask()
     message = {"body": {}, "exchange": "x"}
 
-    _retry_or_dead_letter(task, "tasks", [message], 11, "missing_push", "push not stored")
+    Retry(task, "tasks", 11).retry([message], "missing_push", "push not stored")
 
     assert task.calls == [{"messages": [message], "attempt": 12, "countdown": RETRY_MAX_COUNTDOWN}]
 
@@ -88,7 +89,7 @@ def test_a_redelivered_batch_is_re_enqueued_in_halves_as_the_next_attempt(settin
     task = RecordingTask(redelivered=True)
     messages = _messages(5)
 
-    _run_task(task, "tasks", messages, 2, _not_run)
+    run_task(Retry(task, "tasks", 2), messages, _not_run)
 
     assert [(call["messages"], call["attempt"]) for call in task.calls] == [(messages[:3], 3), (messages[3:], 3)]
 
@@ -98,7 +99,7 @@ def test_a_message_redelivered_past_the_last_attempt_is_dead_lettered(settings: 
     settings.INGEST_MAX_RETRIES = 3
     task = RecordingTask(redelivered=True)
 
-    _run_task(task, "tasks", _messages(1), 3, _not_run)
+    run_task(Retry(task, "tasks", 3), _messages(1), _not_run)
 
     assert task.calls == []
     assert list(DeadLetter.objects.values_list("reason", "attempts")) == [("redelivered", 4)]
@@ -110,7 +111,7 @@ def test_a_failing_message_that_cannot_be_dead_lettered_stays_in_the_broker(sett
     message = {"body": {"value": float("nan")}, "exchange": "exchange/taskcluster-queue/v1/task-pending"}
     task = RecordingTask()
 
-    _run_batch(task, "tasks", [message], 4, _fails)
+    run_batch(Retry(task, "tasks", 4), [message], _fails)
 
     assert DeadLetter.objects.count() == 0
     assert len(task.calls) == 1
@@ -122,6 +123,31 @@ def test_an_error_that_escapes_the_task_requeues_the_delivery(settings: Any) -> 
     task = RecordingTask(redelivered=True, broker_down=True)
 
     with pytest.raises(Reject) as rejected:
-        _run_task(task, "tasks", _messages(2), 0, _not_run)
+        run_task(Retry(task, "tasks", 0), _messages(2), _not_run)
 
     assert rejected.value.requeue
+
+
+def test_retry_in_halves_splits_a_batch_and_an_empty_retry_enqueues_nothing(settings: Any) -> None:
+    settings.INGEST_MAX_RETRIES = 13
+    task = RecordingTask()
+    messages = _messages(3)
+
+    Retry(task, "pushes", 0).retry_in_halves(messages, "timeout", "the batch hit its soft time limit")
+    Retry(task, "pushes", 0).retry([], "transient", "nothing failed")
+
+    assert [(call["messages"], call["attempt"]) for call in task.calls] == [(messages[:2], 1), (messages[2:], 1)]
+
+
+@pytest.mark.django_db
+def test_the_last_attempt_dead_letters_with_its_reason_and_attempts(settings: Any) -> None:
+    settings.INGEST_MAX_RETRIES = 2
+    task = RecordingTask()
+
+    Retry(task, "pushes", 2).retry(_messages(2), "transient", "hg: 503")
+
+    assert task.calls == []
+    assert list(DeadLetter.objects.values_list("kind", "reason", "detail", "attempts")) == [
+        ("pushes", "transient", "hg: 503", 3),
+        ("pushes", "transient", "hg: 503", 3),
+    ]

@@ -11,6 +11,7 @@ JSON is logged, counted and acked.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import signal
 import threading
@@ -26,6 +27,7 @@ from kombu import Connection, Consumer, Exchange, Message, Queue, binding
 from kombu import exceptions as kombu_exceptions
 
 from apps.core.metrics import metrics_incr
+from apps.core.pulse import PulseEnvelope
 from apps.jobs.services.taskcluster import TASK_EXCHANGES
 from apps.pushes.services.loaders import PUSH_EXCHANGES
 from config.celery import app as celery_app
@@ -74,6 +76,16 @@ def pulse_queue(spec: ListenerSpec, *, passive_exchanges: bool = True) -> Queue:
     )
 
 
+def _published_at(message: Message) -> float | None:
+    """The AMQP timestamp property (py-amqp gives a datetime; other transports a number), if any."""
+    value: Any = message.properties.get("timestamp")
+    if isinstance(value, datetime.datetime):  # naive means UTC (AMQP timestamps are epoch seconds)
+        return (value if value.tzinfo else value.replace(tzinfo=datetime.UTC)).timestamp()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
 class PulseListener:
     def __init__(
         self,
@@ -83,7 +95,7 @@ class PulseListener:
         root_url: str | None = None,
         batch_size: int | None = None,
         batch_wait: float | None = None,
-        enqueue: Callable[[str, str, list[dict[str, Any]]], None] | None = None,
+        enqueue: Callable[[str, str, list[PulseEnvelope]], None] | None = None,
         heartbeat: int = HEARTBEAT_SECONDS,
     ) -> None:
         self.spec = spec
@@ -99,7 +111,7 @@ class PulseListener:
         self.reconnects = 0
 
     @staticmethod
-    def _celery_enqueue(task: str, queue: str, messages: list[dict[str, Any]]) -> None:
+    def _celery_enqueue(task: str, queue: str, messages: list[PulseEnvelope]) -> None:
         celery_app.send_task(task, args=[messages], queue=queue, **NO_TIME_LIMITS_IN_MESSAGE)
 
     def _on_message(self, body: Any, message: Message) -> None:
@@ -121,15 +133,15 @@ class PulseListener:
         if not self.buffer:
             return
         batch = [
-            {
-                "body": body,
-                "exchange": message.delivery_info.get("exchange", ""),
-                "routing_key": message.delivery_info.get("routing_key", ""),
-                "root_url": self.root_url,
+            PulseEnvelope(
+                body=body,
+                exchange=message.delivery_info.get("exchange", ""),
+                routing_key=message.delivery_info.get("routing_key", ""),
+                root_url=self.root_url,
                 # For the ingest-lag histogram: Pulse's publish time when the message carries one.
-                "published_at": message.properties.get("timestamp"),
-                "received_at": time.time(),
-            }
+                published_at=_published_at(message),
+                received_at=time.time(),
+            )
             for body, message in self.buffer
         ]
         self.enqueue(self.spec.task, self.spec.celery_queue, batch)

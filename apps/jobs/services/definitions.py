@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -21,12 +20,12 @@ from django.conf import settings
 from django.core.cache import cache
 
 from apps.core.http import OutboundBadResponse, OutboundError, OutboundNotFound, http_get_json
-from apps.jobs.services.taskcluster import task_definition_summary
+from apps.core.lru import BoundedLRU
+from apps.jobs.services.taskcluster import TaskSummary, task_definition_summary
 
 logger = logging.getLogger(__name__)
 
-_lru: OrderedDict[str, dict[str, Any]] = OrderedDict()
-_lru_lock = threading.Lock()
+_lru: BoundedLRU[str, TaskSummary] = BoundedLRU(lambda: settings.INGEST_DEFINITION_LRU_SIZE)
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
 
@@ -45,29 +44,12 @@ def _cache_key(root_url: str, task_id: str) -> str:
     return f"tcdef:{root}:{task_id}"
 
 
-def _lru_get(key: str) -> dict[str, Any] | None:
-    with _lru_lock:
-        value = _lru.get(key)
-        if value is not None:
-            _lru.move_to_end(key)
-        return value
-
-
-def _lru_put(key: str, value: dict[str, Any]) -> None:
-    with _lru_lock:
-        _lru[key] = value
-        _lru.move_to_end(key)
-        while len(_lru) > settings.INGEST_DEFINITION_LRU_SIZE:
-            _lru.popitem(last=False)
-
-
 def definitions_cache_clear() -> None:
     """Forget cached definitions in this process (tests; the shared cache keeps its TTL)."""
-    with _lru_lock:
-        _lru.clear()
+    _lru.clear()
 
 
-def _shared_cache_get(keys: list[str]) -> dict[str, Any]:
+def _shared_cache_get(keys: list[str]) -> dict[str, TaskSummary]:
     # The shared cache only saves fetches: while Redis is down, ingestion fetches and goes on.
     try:
         return cache.get_many(keys)
@@ -83,7 +65,7 @@ def _shared_cache_set(values: dict[str, Any]) -> None:
         logger.warning("definition cache unavailable (%s: %s); not cached", type(exc).__name__, exc)
 
 
-def task_definition_fetch(*, root_url: str, task_id: str) -> dict[str, Any]:
+def task_definition_fetch(*, root_url: str, task_id: str) -> TaskSummary:
     """GET the task definition from the queue API, reduced to its summary. Raises OutboundError."""
     definition = http_get_json(f"{root_url}/api/queue/v1/task/{task_id}")
     if not isinstance(definition, dict):
@@ -91,13 +73,13 @@ def task_definition_fetch(*, root_url: str, task_id: str) -> dict[str, Any]:
     return task_definition_summary(definition)
 
 
-def task_definitions_get(*, root_url: str, task_ids: Iterable[str]) -> dict[str, dict[str, Any] | OutboundError]:
+def task_definitions_get(*, root_url: str, task_ids: Iterable[str]) -> dict[str, TaskSummary | OutboundError]:
     """Summaries of the given tasks' definitions, or the error that fetching one raised."""
     wanted = {task_id: _cache_key(root_url, task_id) for task_id in set(task_ids)}
-    found: dict[str, dict[str, Any] | OutboundError] = {}
+    found: dict[str, TaskSummary | OutboundError] = {}
     missing: dict[str, str] = {}
     for task_id, key in wanted.items():
-        value = _lru_get(key)
+        value = _lru.get(key)
         if value is None:
             missing[task_id] = key
         else:
@@ -107,7 +89,7 @@ def task_definitions_get(*, root_url: str, task_ids: Iterable[str]) -> dict[str,
         for task_id, key in list(missing.items()):
             if key in shared:
                 found[task_id] = shared[key]
-                _lru_put(key, shared[key])
+                _lru.put(key, shared[key])
                 del missing[task_id]
     if missing:
         futures = {
@@ -122,7 +104,7 @@ def task_definitions_get(*, root_url: str, task_ids: Iterable[str]) -> dict[str,
                 continue
             found[task_id] = summary
             fetched[missing[task_id]] = summary
-            _lru_put(missing[task_id], summary)
+            _lru.put(missing[task_id], summary)
         if fetched:
             _shared_cache_set(fetched)
     return found

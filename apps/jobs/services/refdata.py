@@ -25,7 +25,6 @@ import functools
 import operator
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 
+from apps.core.columns import max_length
+from apps.core.lru import BoundedLRU
 from apps.jobs.models import (
     BuildPlatform,
     JobGroup,
@@ -47,7 +48,7 @@ from apps.jobs.models import (
 
 CacheKey = tuple[str, tuple[Any, ...]]  # (table, unique key values)
 
-_cache: OrderedDict[CacheKey, int] = OrderedDict()
+_cache: BoundedLRU[CacheKey, int] = BoundedLRU(lambda: settings.INGEST_REFDATA_LRU_SIZE)
 _preloaded: set[str] = set()
 _lock = threading.Lock()
 # Tables never preloaded: machine names are Taskcluster worker ids, new ones every day.
@@ -66,8 +67,7 @@ def refdata_cache_clear() -> None:
 
 def refdata_cache_snapshot() -> dict[CacheKey, int]:
     """A copy of the cached ids (diagnostics and tests)."""
-    with _lock:
-        return dict(_cache)
+    return _cache.snapshot()
 
 
 def _preload_limit() -> int:
@@ -75,25 +75,12 @@ def _preload_limit() -> int:
 
 
 def _cache_get(label: str, keys: Iterable[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
-    found = {}
-    with _lock:
-        for key in keys:
-            entry = (label, key)
-            pk = _cache.get(entry)
-            if pk is not None:
-                _cache.move_to_end(entry)
-                found[key] = pk
-    return found
+    return {key: pk for (_, key), pk in _cache.get_many((label, key) for key in keys).items()}
 
 
 def _cache_put(items: Iterable[tuple[CacheKey, int]], preloaded: Iterable[str] = ()) -> None:
-    limit = int(settings.INGEST_REFDATA_LRU_SIZE)
+    _cache.put_many(items)
     with _lock:
-        for entry, pk in items:
-            _cache[entry] = pk
-            _cache.move_to_end(entry)
-        while len(_cache) > limit:
-            _cache.popitem(last=False)
         _preloaded.update(preloaded)
 
 
@@ -196,9 +183,9 @@ class RefIds:
 
 def _platform(data: dict[str, Any]) -> tuple[str, str, str]:
     return (
-        refdata_value(data.get("os_name"), 25),
-        refdata_value(data.get("platform"), 100),
-        refdata_value(data.get("architecture"), 25),
+        refdata_value(data.get("os_name"), max_length(MachinePlatform, "os_name")),
+        refdata_value(data.get("platform"), max_length(MachinePlatform, "platform")),
+        refdata_value(data.get("architecture"), max_length(MachinePlatform, "architecture")),
     )
 
 
@@ -206,16 +193,29 @@ def refdata_ids_for_jobs(*, jobs: Sequence[tuple[str, dict[str, Any]]]) -> list[
     """Reference-data ids for each (repository name, internal job dict), creating what is missing."""
     prepared: list[dict[str, Any]] = []
     for repository, job in jobs:
-        options = tuple(sorted({name for name in (refdata_value(o, 100) for o in job["option_collection"]) if name}))
+        options = tuple(
+            sorted(
+                {
+                    name
+                    for name in (refdata_value(o, max_length(Option, "name")) for o in job["option_collection"])
+                    if name
+                }
+            )
+        )
         option_hash = OptionCollection.calculate_hash(options)
         build = _platform(job["build_platform"])
         machine_platform = _platform(job["machine_platform"])
-        job_type = (refdata_value(job["name"], 140), refdata_value(job["job_symbol"], 25) or "?")
-        job_group = (
-            refdata_value(job["group_name"], 255) or "unknown",
-            refdata_value(job["group_symbol"], 25) or "?",
+        job_type = (
+            refdata_value(job["name"], max_length(JobType, "name")),
+            refdata_value(job["job_symbol"], max_length(JobType, "symbol")) or "?",
         )
-        build_system_type = refdata_value(job["build_system_type"], 25)
+        job_group = (
+            refdata_value(job["group_name"], max_length(JobGroup, "name")) or "unknown",
+            refdata_value(job["group_symbol"], max_length(JobGroup, "symbol")) or "?",
+        )
+        build_system_type = refdata_value(
+            job["build_system_type"], max_length(ReferenceDataSignatures, "build_system_type")
+        )
         signature = ReferenceDataSignatures.calculate_signature(
             build_system_type=build_system_type,
             repository=repository,
@@ -232,10 +232,10 @@ def refdata_ids_for_jobs(*, jobs: Sequence[tuple[str, dict[str, Any]]]) -> list[
                 "option_hash": option_hash,
                 "build": build,
                 "machine_platform": machine_platform,
-                "machine": (refdata_value(job["machine"], 100) or "unknown",),
+                "machine": (refdata_value(job["machine"], max_length(Machine, "name")) or "unknown",),
                 "job_type": job_type,
                 "job_group": job_group,
-                "product": (refdata_value(job["product_name"], 100) or "unknown",),
+                "product": (refdata_value(job["product_name"], max_length(Product, "name")) or "unknown",),
                 "signature": (signature, signature, build_system_type, repository),
                 "signature_extra": {
                     "build_os_name": build[0],

@@ -22,6 +22,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from apps.core.columns import max_length
 from apps.jobs.models import FailureClassification, Job, JobLog, TaskclusterMetadata
 from apps.jobs.services.refdata import RefIds, refdata_cache_clear, refdata_ids_for_jobs
 from apps.live.events import JobChanged
@@ -82,7 +83,7 @@ def _time(data: dict[str, Any], key: str) -> datetime.datetime | None:
 def _row(job: PreparedJob, ids: RefIds) -> dict[str, Any]:
     data = job.data
     return {
-        "guid": data["job_guid"][:50],
+        "guid": data["job_guid"][: max_length(Job, "guid")],
         "repository_id": job.repository.id,
         "push_id": job.push_id,
         "signature_id": ids.signature_id,
@@ -93,10 +94,10 @@ def _row(job: PreparedJob, ids: RefIds) -> dict[str, Any]:
         "job_group_id": ids.job_group_id,
         "product_id": ids.product_id,
         "option_collection_hash": ids.option_collection_hash,
-        "who": (data.get("who") or "unknown")[:50],
-        "reason": (data.get("reason") or "scheduled")[:125],
-        "state": data["state"][:25],
-        "result": (data.get("result") or "unknown")[:25],
+        "who": (data.get("who") or "unknown")[: max_length(Job, "who")],
+        "reason": (data.get("reason") or "scheduled")[: max_length(Job, "reason")],
+        "state": data["state"][: max_length(Job, "state")],
+        "result": (data.get("result") or "unknown")[: max_length(Job, "result")],
         "tier": data.get("tier") or 1,
         "submit_time": _time(data, "submit_timestamp"),
         "start_time": _time(data, "start_timestamp"),
@@ -234,7 +235,12 @@ def _store_once(jobs: list[PreparedJob]) -> StoreResult:
         JobLog._meta.db_table,
         ("job_id", "name", "url", "status"),
         [
-            [job_id, ref["name"][:50], ref["url"][:255], JobLog.Status.PENDING]
+            [
+                job_id,
+                ref["name"][: max_length(JobLog, "name")],
+                ref["url"][: max_length(JobLog, "url")],
+                JobLog.Status.PENDING,
+            ]
             for job, _, job_id, _, _ in touched
             for ref in job.data.get("log_references", [])
         ],
@@ -244,11 +250,10 @@ def _store_once(jobs: list[PreparedJob]) -> StoreResult:
     for job, row, job_id, changed, classification in touched:
         ref = refs[row["guid"]]
         result.events.append(
-            JobChanged(
+            JobChanged.of(
                 job_id=job_id,
                 push_id=row["push_id"],
-                repository_id=job.repository.id,
-                repository=job.repository.name,
+                repository=job.repository,
                 guid=row["guid"],
                 state=row["state"],
                 result=row["result"],

@@ -8,7 +8,7 @@ golden output:
 2. `pulse_job_transform` (Treeherder's `JobLoader.transform`): the internal job dict that
    `taskcluster_transformed_jobs.json` holds, which the job store writes.
 
-Everything here is pure: no database, no HTTP. Inputs that do not qualify raise `MessageRejected`
+Everything here is pure: no database, no HTTP. Inputs that do not qualify raise `Rejected`
 with a short machine-readable reason (counted in metrics) and a readable detail (logged once).
 """
 
@@ -20,7 +20,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 import fastjsonschema
 import slugid
@@ -28,6 +28,7 @@ import yaml
 from django.conf import settings
 
 from apps.core.dates import iso8601_epoch_seconds
+from apps.core.pulse import PulseEnvelope, Rejected
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -57,13 +58,26 @@ TEST_RESULTS = {
 BUILD_RESULTS = {**TEST_RESULTS, "fail": "busted"}
 
 
-class MessageRejected(Exception):
-    """The message is not (or not validly) a Treeherder job. Never retried."""
+class TaskSummary(TypedDict):
+    """The parts of a task definition ingestion reads: what the definition caches keep."""
 
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+    routes: list[str]  # its tc-treeherder.* routes
+    treeherder: dict[str, Any] | None  # extra.treeherder
+    name: str
+    owner: str
+    description: str
+    created: str | None
+    workerType: str
+    mobile_env: dict[str, str]  # the MOBILE_* variables of payload.env
+
+
+class TaskOrigin(TypedDict):
+    """Where a task reports to, from its route `tc-treeherder.v2.<project>.<revision>[.<push id>]`."""
+
+    project: str
+    revision: str
+    owner: str | None  # GitHub projects: `<owner>/<repo>`
+    id: NotRequired[int]  # the push id, when the route carries one
 
 
 def _load_validator(name: str) -> Any:
@@ -103,24 +117,24 @@ _validate_message = fastjsonschema.compile(_MESSAGE_SCHEMA)
 
 
 def task_message_validate(*, body: Any, exchange: str) -> dict[str, Any]:
-    """Check the shape of a queue message body; returns it. Raises MessageRejected."""
+    """Check the shape of a queue message body; returns it. Raises Rejected."""
     if exchange not in TASK_EXCHANGES:
-        raise MessageRejected("unknown_exchange", f"not a Taskcluster queue task exchange: {exchange!r}")
+        raise Rejected("unknown_exchange", f"not a Taskcluster queue task exchange: {exchange!r}")
     try:
         _validate_message(body)
     except fastjsonschema.JsonSchemaException as exc:
-        raise MessageRejected("invalid_message", f"message does not match the queue message schema: {exc}") from exc
+        raise Rejected("invalid_message", f"message does not match the queue message schema: {exc}") from exc
     payload: dict[str, Any] = body
     if TASK_EXCHANGES[exchange] != "defined":
         run_id = payload.get("runId")
         if run_id is None:
-            raise MessageRejected("invalid_message", "runId missing")
+            raise Rejected("invalid_message", "runId missing")
         if not any(run["runId"] == run_id for run in payload["status"]["runs"]):
-            raise MessageRejected("invalid_message", f"runId {run_id} not among status.runs")
+            raise Rejected("invalid_message", f"runId {run_id} not among status.runs")
     return payload
 
 
-def task_definition_summary(definition: dict[str, Any]) -> dict[str, Any]:
+def task_definition_summary(definition: dict[str, Any]) -> TaskSummary:
     """The parts of a task definition ingestion reads; what the definition cache keeps."""
     metadata = definition.get("metadata") or {}
     env = (definition.get("payload") or {}).get("env") or {}
@@ -141,31 +155,31 @@ def treeherder_routes(routes: Iterable[str]) -> list[str]:
     return [route for route in routes if route.split(".")[0] == "tc-treeherder"]
 
 
-def route_origins(routes: Iterable[str]) -> list[dict[str, Any]]:
+def route_origins(routes: Iterable[str]) -> list[TaskOrigin]:
     """Every Treeherder route among `routes` that parses (see route_parse), parsed."""
     origins = []
     for route in treeherder_routes(routes):
-        with contextlib.suppress(MessageRejected):
+        with contextlib.suppress(Rejected):
             origins.append(route_parse(route))
     return origins
 
 
-def route_parse(route: str) -> dict[str, Any]:
+def route_parse(route: str) -> TaskOrigin:
     """`tc-treeherder.v2.<project>.<revision>[.<push id>]`; a GitHub project is `<owner>/<repo>`."""
     parts = route.split(".")
     if len(parts) < 4:
-        raise MessageRejected("invalid_route", f"Treeherder route {route!r} has too few parts")
+        raise Rejected("invalid_route", f"Treeherder route {route!r} has too few parts")
     project = parts[2]
     owner = None
     if "/" in project:
         owner, _, project = project.partition("/")
-    info: dict[str, Any] = {"project": project, "revision": parts[3], "owner": owner}
+    info = TaskOrigin(project=project, revision=parts[3], owner=owner)
     if len(parts) >= 5 and parts[4].isdigit():
         info["id"] = int(parts[4])
     return info
 
 
-def _ignore_reason(summary: dict[str, Any], project: str) -> str | None:
+def _ignore_reason(summary: TaskSummary, project: str) -> str | None:
     allowed = settings.INGEST_PROJECTS
     if allowed and project not in allowed:
         return f"project {project} is not in PROJECTS_TO_INGEST"
@@ -178,24 +192,24 @@ def _ignore_reason(summary: dict[str, Any], project: str) -> str | None:
     return None
 
 
-def task_summary_check(*, task_id: str, summary: dict[str, Any]) -> dict[str, Any]:
-    """The task's Treeherder origin, if it is a Treeherder task. Raises MessageRejected otherwise."""
+def task_summary_check(*, task_id: str, summary: TaskSummary) -> TaskOrigin:
+    """The task's Treeherder origin, if it is a Treeherder task. Raises Rejected otherwise."""
     routes = summary["routes"]
     if len(routes) != 1:
-        raise MessageRejected(
+        raise Rejected(
             "not_a_treeherder_task", f"task {task_id} has {len(routes)} tc-treeherder routes, not exactly one"
         )
     origin = route_parse(routes[0])
     reason = _ignore_reason(summary, origin["project"])
     if reason:
-        raise MessageRejected("ignored_task", f"task {task_id}: {reason}")
+        raise Rejected("ignored_task", f"task {task_id}: {reason}")
     config = summary["treeherder"]
     if not config:
-        raise MessageRejected("invalid_treeherder_config", f"task {task_id} has no extra.treeherder")
+        raise Rejected("invalid_treeherder_config", f"task {task_id} has no extra.treeherder")
     try:
         _validate_treeherder_config(config)
     except fastjsonschema.JsonSchemaException as exc:
-        raise MessageRejected("invalid_treeherder_config", f"task {task_id} extra.treeherder: {exc}") from exc
+        raise Rejected("invalid_treeherder_config", f"task {task_id} extra.treeherder: {exc}") from exc
     return origin
 
 
@@ -235,8 +249,8 @@ def pulse_job_build(
     body: dict[str, Any],
     exchange: str,
     root_url: str,
-    summary: dict[str, Any],
-    origin: dict[str, Any],
+    summary: TaskSummary,
+    origin: TaskOrigin,
     artifacts: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
     """The pulse job for one message, or None for a run Treeherder does not report."""
@@ -252,7 +266,7 @@ def pulse_job_build(
         # Runs created by an exception (deadline exceeded) are not jobs.
         if event == "exception" and run.get("reasonCreated") == "exception":
             return None
-    config = summary["treeherder"]
+    config = cast(dict[str, Any], summary["treeherder"])  # present and valid: task_summary_check
     machine = config.get("machine") or {}
     labels = config.get("labels") or list((config.get("collection") or {}).keys()) or ["opt"]
     owner = summary["owner"]
@@ -315,7 +329,7 @@ def pulse_job_build(
     try:
         _validate_pulse_job(job)
     except fastjsonschema.JsonSchemaException as exc:
-        raise MessageRejected("invalid_pulse_job", f"task {task_id} run {run_id}: {exc}") from exc
+        raise Rejected("invalid_pulse_job", f"task {task_id} run {run_id}: {exc}") from exc
     return job
 
 
@@ -385,3 +399,25 @@ def pulse_job_transform(pulse_job: dict[str, Any]) -> dict[str, Any]:
         "project": pulse_job["origin"]["project"],
         "superseded": pulse_job.get("coalesced", []),
     }
+
+
+def task_job_transform(
+    *,
+    envelope: PulseEnvelope,
+    body: dict[str, Any],
+    summary: TaskSummary,
+    origin: TaskOrigin,
+    artifacts: list[dict[str, Any]] | None = None,
+) -> dict[str, Any] | None:
+    """The pure step from a validated message and what was fetched for it (the task's definition
+    summary, its origin, the run's artifact list) to Treeherder's internal job dict; None for a run
+    Treeherder does not report. Raises Rejected."""
+    pulse_job = pulse_job_build(
+        body=body,
+        exchange=envelope["exchange"],
+        root_url=envelope["root_url"],
+        summary=summary,
+        origin=origin,
+        artifacts=artifacts,
+    )
+    return pulse_job_transform(pulse_job) if pulse_job is not None else None

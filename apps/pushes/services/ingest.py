@@ -7,7 +7,8 @@ from typing import Any
 
 from apps.core.http import OutboundError
 from apps.core.metrics import Counters
-from apps.pushes.services.loaders import LOADERS, PushRejected
+from apps.core.pulse import Rejected
+from apps.pushes.services.loaders import LOADERS
 from apps.pushes.services.store import PushStoreResult, push_store
 
 logger = logging.getLogger(__name__)
@@ -23,11 +24,11 @@ def pulse_push_ingest(*, body: Any, exchange: str, counters: Counters | None = N
     loader = LOADERS.get(exchange)
     try:
         if loader is None:
-            raise PushRejected("unknown_exchange", f"not a push exchange: {exchange!r}")
+            raise Rejected("unknown_exchange", f"not a push exchange: {exchange!r}")
         if not isinstance(body, dict):
-            raise PushRejected("invalid_message", f"push message body is a {type(body).__name__}, not an object")
+            raise Rejected("invalid_message", f"push message body is a {type(body).__name__}, not an object")
         repository, data = loader(body)
-    except PushRejected as exc:
+    except Rejected as exc:
         logger.warning("push message rejected (%s): %s", exc.reason, exc.detail)
         counters.incr("pulse_push_rejected", reason=exc.reason)
         return None

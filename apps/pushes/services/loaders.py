@@ -8,7 +8,7 @@
 * GitHub pull request (`.../pull-request`): the PR commits API.
 
 Repository resolution follows Treeherder (domain doc §2.7). A message that names no known active
-repository raises `PushRejected` (logged and counted, never retried).
+repository raises `Rejected` (logged and counted, never retried).
 
 Message fields never shape a request freely: GitHub owners, repository names, shas and pull-request
 numbers must match their GitHub syntax before they go into an API path (the token is attached), and
@@ -26,6 +26,7 @@ from django.conf import settings
 
 from apps.core.dates import iso8601_utc
 from apps.core.http import http_get_json
+from apps.core.pulse import Rejected
 from apps.pushes.services.store import MAX_COMMITS, CommitData, PushData
 from apps.repositories.models import Repository, RepositoryBranch
 
@@ -46,17 +47,10 @@ SHA = re.compile(r"^[0-9a-f]{40}$")
 PULL_NUMBER = re.compile(r"^[1-9][0-9]{0,9}$")
 
 
-class PushRejected(Exception):
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
-
-
 def _valid(value: Any, pattern: re.Pattern[str], what: str) -> str:
     text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
     if not pattern.match(text):
-        raise PushRejected("invalid_message", f"push message has an invalid {what}: {value!r}")
+        raise Rejected("invalid_message", f"push message has an invalid {what}: {value!r}")
     return text
 
 
@@ -84,7 +78,7 @@ def _pushlog_url_check(repository: Repository, url: str) -> None:
         or actual.path.rstrip("/") != expected.path
         or actual.fragment
     ):
-        raise PushRejected(
+        raise Rejected(
             "invalid_push_url", f"json-pushes URL {url!r} is not the pushlog of {repository.name} ({expected.geturl()})"
         )
 
@@ -93,7 +87,7 @@ def _field(body: dict[str, Any], *path: str) -> Any:
     value: Any = body
     for key in path:
         if not isinstance(value, dict) or key not in value:
-            raise PushRejected("invalid_message", f"push message has no {'.'.join(path)}")
+            raise Rejected("invalid_message", f"push message has no {'.'.join(path)}")
         value = value[key]
     return value
 
@@ -110,7 +104,7 @@ def repository_for_hg(*, repo_url: str) -> Repository:
         if not any(branch.is_wildcard for branch in RepositoryBranch.objects.filter(repository=repo))
     ]
     if len(candidates) != 1:
-        raise PushRejected("unknown_repository", f"{len(candidates)} active repositories for hg URL {repo_url}")
+        raise Rejected("unknown_repository", f"{len(candidates)} active repositories for hg URL {repo_url}")
     return candidates[0]
 
 
@@ -122,20 +116,20 @@ def repository_for_branch(*, url: str, branch: str) -> tuple[Repository, str]:
     exact = [rule for rule in rules if not rule.is_wildcard and rule.branch == branch]
     if exact:
         if len({rule.repository_id for rule in exact}) > 1:
-            raise PushRejected("ambiguous_repository", f"several repositories take {url} branch {branch}")
+            raise Rejected("ambiguous_repository", f"several repositories take {url} branch {branch}")
         return repos[exact[0].repository_id], ""
     wildcard = [rule for rule in rules if rule.is_wildcard and rule.matches(branch)]
     if len(wildcard) == 1:
         return repos[wildcard[0].repository_id], branch
     if len(wildcard) > 1:
-        raise PushRejected("ambiguous_repository", f"{len(wildcard)} wildcard rules match {url} branch {branch}")
-    raise PushRejected("unknown_repository", f"no active repository takes {url} branch {branch}")
+        raise Rejected("ambiguous_repository", f"{len(wildcard)} wildcard rules match {url} branch {branch}")
+    raise Rejected("unknown_repository", f"no active repository takes {url} branch {branch}")
 
 
 def repository_for_pull_request(*, url: str) -> Repository:
     candidates = [repo for repo in _active(url) if repo.accepts_pull_requests]
     if len(candidates) != 1:
-        raise PushRejected("unknown_repository", f"{len(candidates)} active repositories take pull requests for {url}")
+        raise Rejected("unknown_repository", f"{len(candidates)} active repositories take pull requests for {url}")
     return candidates[0]
 
 
@@ -144,12 +138,12 @@ def hg_push_load(body: dict[str, Any]) -> tuple[Repository, PushData]:
     repository = repository_for_hg(repo_url=str(_field(payload, "repo_url")).rstrip("/"))
     pushes = _field(payload, "pushlog_pushes")
     if not pushes:
-        raise PushRejected("invalid_message", "hg push message lists no pushes")
+        raise Rejected("invalid_message", "hg push message lists no pushes")
     url = str(_field(pushes[0], "push_full_json_url")).strip()
     _pushlog_url_check(repository, url)
     response = http_get_json(url)
     if not isinstance(response, dict) or not response.get("pushes"):
-        raise PushRejected("invalid_response", f"json-pushes at {url} returned no pushes")
+        raise Rejected("invalid_response", f"json-pushes at {url} returned no pushes")
     return repository, hg_push_data(next(iter(response["pushes"].values())), url)
 
 
@@ -157,7 +151,7 @@ def hg_push_data(push: dict[str, Any], url: str) -> PushData:
     """One push of a json-pushes (version 2, full) answer as a `PushData`."""
     changesets = push.get("changesets") or []
     if not changesets:
-        raise PushRejected("empty_push", f"push at {url} has no changesets (obsolete push)")
+        raise Rejected("empty_push", f"push at {url} has no changesets (obsolete push)")
     commits = tuple(
         CommitData(revision=c["node"], author=c["author"], comments=c["desc"]) for c in changesets[-MAX_COMMITS:]
     )
@@ -205,7 +199,7 @@ def github_push_load(body: dict[str, Any]) -> tuple[Repository, PushData]:
         # A new branch: there is nothing to compare against; the webhook lists the commits.
         webhook_commits = _field(body, "body", "commits")
         if not webhook_commits:
-            raise PushRejected("empty_push", f"new-branch push {head} lists no commits")
+            raise Rejected("empty_push", f"new-branch push {head} lists no commits")
         last = webhook_commits[-1]
         return repository, PushData(
             revision=last["id"],
@@ -227,7 +221,7 @@ def github_push_load(body: dict[str, Any]) -> tuple[Repository, PushData]:
     )
     commits = compare.get("commits") if isinstance(compare, dict) else None
     if not commits:
-        raise PushRejected("empty_push", f"compare {base}...{head} of {org}/{repo} has no commits")
+        raise Rejected("empty_push", f"compare {base}...{head} of {org}/{repo} has no commits")
     return repository, _api_commits_to_push(commits, stored_branch)
 
 
@@ -244,12 +238,12 @@ def github_pull_request_load(body: dict[str, Any]) -> tuple[Repository, PushData
             headers=_github_headers(),
         )
         if not isinstance(chunk, list):
-            raise PushRejected("invalid_response", f"PR {org}/{repo}#{number} commits is not a list")
+            raise Rejected("invalid_response", f"PR {org}/{repo}#{number} commits is not a list")
         commits.extend(chunk)
         if len(chunk) < 100:
             break
     if not commits:
-        raise PushRejected("empty_push", f"PR {org}/{repo}#{number} has no commits")
+        raise Rejected("empty_push", f"PR {org}/{repo}#{number} has no commits")
     return repository, _api_commits_to_push(commits)
 
 

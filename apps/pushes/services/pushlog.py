@@ -19,7 +19,8 @@ from django.core.cache import cache
 
 from apps.core.http import OutboundError, http_get_json
 from apps.core.metrics import Counters
-from apps.pushes.services.loaders import PushRejected, hg_push_data, hg_url_mapped
+from apps.core.pulse import Rejected
+from apps.pushes.services.loaders import hg_push_data, hg_url_mapped
 from apps.pushes.services.store import push_store
 from apps.repositories.models import Repository
 
@@ -39,7 +40,7 @@ class PushlogResult:
 def _pushlog(url: str) -> dict[str, Any]:
     response = http_get_json(url)
     if not isinstance(response, dict) or not isinstance(response.get("pushes"), dict):
-        raise PushRejected("invalid_response", f"json-pushes at {url} is not a version 2 pushlog")
+        raise Rejected("invalid_response", f"json-pushes at {url} is not a version 2 pushlog")
     return response
 
 
@@ -58,7 +59,7 @@ def repository_pushlog_fetch(repository: Repository, result: PushlogResult, coun
         result.pushes_seen += 1
         try:
             data = hg_push_data(response["pushes"][push_id], base)
-        except PushRejected as exc:
+        except Rejected as exc:
             logger.info("pushlog %s push %s skipped (%s)", repository.name, push_id, exc.detail)
             continue
         stored = push_store(repository=repository, data=data)
@@ -87,7 +88,7 @@ def pushlogs_fetch(*, repositories: list[str] | None = None, counters: Counters 
             result.repositories += 1
             try:
                 repository_pushlog_fetch(repository, result, counters)
-            except (OutboundError, PushRejected, KeyError, TypeError, ValueError) as exc:
+            except (OutboundError, Rejected, KeyError, TypeError, ValueError) as exc:
                 logger.warning("pushlog of %s not read: %s", repository.name, exc)
                 result.errors.append(f"{repository.name}: {exc}")
     finally:

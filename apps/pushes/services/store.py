@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
+from apps.core.columns import max_length
 from apps.live.events import PushChanged
 from apps.live.publish import publish
 from apps.pushes.models import Commit, Push
@@ -58,13 +59,19 @@ class PushStoreResult:
 
 def _store_once(repository: Repository, data: PushData) -> PushStoreResult:
     commits = data.commits[-MAX_COMMITS:]
-    values = {"author": data.author[:150], "time": data.time, "branch": data.branch[:255]}
+    values = {
+        "author": data.author[: max_length(Push, "author")],
+        "time": data.time,
+        "branch": data.branch[: max_length(Push, "branch")],
+    }
     push = Push.objects.select_for_update().filter(repository=repository, revision=data.revision).first()
     changed: list[str] = []
     diff: list[str] = []
     if push is None:
         with transaction.atomic():
-            push = Push.objects.create(repository=repository, revision=data.revision[:40], **values)
+            push = Push.objects.create(
+                repository=repository, revision=data.revision[: max_length(Push, "revision")], **values
+            )
         changed.append("created")
     else:
         diff = [name for name, value in values.items() if getattr(push, name) != value]
@@ -74,10 +81,17 @@ def _store_once(repository: Repository, data: PushData) -> PushStoreResult:
     new_commits = []
     updated_commits = []
     for commit in commits:
-        author, comments = commit.author[:150], commit.comments
+        author, comments = commit.author[: max_length(Commit, "author")], commit.comments
         current = stored.get(commit.revision)
         if current is None:
-            new_commits.append(Commit(push=push, revision=commit.revision[:40], author=author, comments=comments))
+            new_commits.append(
+                Commit(
+                    push=push,
+                    revision=commit.revision[: max_length(Commit, "revision")],
+                    author=author,
+                    comments=comments,
+                )
+            )
         elif (current.author, current.comments) != (author, comments):
             current.author, current.comments = author, comments
             updated_commits.append(current)

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from apps.core.pulse import PulseEnvelope
 from apps.jobs.models import Job, JobLog, TaskclusterMetadata
 from apps.jobs.services.refdata import refdata_cache_clear
 from apps.jobs.services.store import STATE_RANK, PreparedJob, _conditional_upsert_sql, jobs_store
 from apps.jobs.services.taskcluster import (
-    pulse_job_build,
-    pulse_job_transform,
     task_definition_summary,
+    task_job_transform,
     task_summary_check,
 )
 from apps.live.models import Event
@@ -78,11 +78,10 @@ def store(reference_data: None, django_capture_on_commit_callbacks: Any) -> Any:
 
     def deliver(message: tuple[str, dict[str, Any]]) -> None:
         exchange, body = message
-        pulse_job = pulse_job_build(body=body, exchange=exchange, root_url=ROOT, summary=summary, origin=origin)
-        if pulse_job is not None:
-            jobs_store(
-                jobs=[PreparedJob(repository=repository, push_id=push.id, data=pulse_job_transform(pulse_job)["job"])]
-            )
+        envelope = PulseEnvelope(body=body, exchange=exchange, routing_key="", root_url=ROOT)
+        job = task_job_transform(envelope=envelope, body=body, summary=summary, origin=origin)
+        if job is not None:
+            jobs_store(jobs=[PreparedJob(repository=repository, push_id=push.id, data=job["job"])])
 
     # Create the reference data once, outside the per-order transactions that roll back, so every
     # order sees the same refdata ids (cached: their commit hooks run here); then start from no jobs.

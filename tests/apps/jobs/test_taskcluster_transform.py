@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from apps.core.pulse import PulseEnvelope, Rejected
 from apps.jobs.services.taskcluster import (
-    MessageRejected,
-    pulse_job_build,
-    pulse_job_transform,
     route_origins,
     route_parse,
     task_definition_summary,
+    task_job_transform,
     task_message_validate,
     task_summary_check,
 )
@@ -24,11 +23,10 @@ def _transform(task_id: str) -> dict:
     summary = task_definition_summary(sample("taskcluster_tasks")[task_id])
     body = task_message_validate(body=message["payload"], exchange=message["exchange"])
     origin = task_summary_check(task_id=task_id, summary=summary)
-    pulse_job = pulse_job_build(
-        body=body, exchange=message["exchange"], root_url=message["root_url"], summary=summary, origin=origin
-    )
-    assert pulse_job is not None
-    return pulse_job_transform(pulse_job)
+    envelope = PulseEnvelope(body=body, exchange=message["exchange"], routing_key="", root_url=message["root_url"])
+    job = task_job_transform(envelope=envelope, body=body, summary=summary, origin=origin)
+    assert job is not None
+    return job
 
 
 @pytest.mark.parametrize("task_id", sorted(MESSAGES))
@@ -76,7 +74,7 @@ def test_task_without_treeherder_route_is_rejected() -> None:
     definition = sample("taskcluster_tasks")["A35mWTRuQmyj88yMnIF0fA"]
     definition["routes"] = [r for r in definition["routes"] if not r.startswith("tc-treeherder")]
 
-    with pytest.raises(MessageRejected) as err:
+    with pytest.raises(Rejected) as err:
         task_summary_check(task_id="A35mWTRuQmyj88yMnIF0fA", summary=task_definition_summary(definition))
 
     assert err.value.reason == "not_a_treeherder_task"
@@ -86,7 +84,7 @@ def test_two_treeherder_routes_are_rejected() -> None:
     definition = sample("taskcluster_tasks")["A35mWTRuQmyj88yMnIF0fA"]
     definition["routes"].append("tc-treeherder.v2.try.219d38523a321229f7f48aca6592f76b993fb1aa.1")
 
-    with pytest.raises(MessageRejected) as err:
+    with pytest.raises(Rejected) as err:
         task_summary_check(task_id="A35mWTRuQmyj88yMnIF0fA", summary=task_definition_summary(definition))
 
     assert err.value.reason == "not_a_treeherder_task"
@@ -96,7 +94,7 @@ def test_invalid_treeherder_config_is_rejected() -> None:
     definition = sample("taskcluster_tasks")["A35mWTRuQmyj88yMnIF0fA"]
     definition["extra"]["treeherder"]["tier"] = 7
 
-    with pytest.raises(MessageRejected) as err:
+    with pytest.raises(Rejected) as err:
         task_summary_check(task_id="A35mWTRuQmyj88yMnIF0fA", summary=task_definition_summary(definition))
 
     assert err.value.reason == "invalid_treeherder_config"
@@ -116,6 +114,6 @@ def test_invalid_treeherder_config_is_rejected() -> None:
     ],
 )
 def test_malformed_messages_are_rejected(body: object, exchange: str, reason: str) -> None:
-    with pytest.raises(MessageRejected) as err:
+    with pytest.raises(Rejected) as err:
         task_message_validate(body=body, exchange=exchange)
     assert err.value.reason == reason

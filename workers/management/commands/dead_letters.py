@@ -4,12 +4,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from apps.core.pulse import PulseEnvelope
 from apps.dead_letters.models import DeadLetter
 from apps.dead_letters.services import dead_letters_retry
 from workers.tasks import NO_TIME_LIMITS_IN_MESSAGE, store_pulse_pushes, store_pulse_tasks
 
 
-def _enqueue(kind: str, messages: list[dict[str, Any]]) -> None:
+def _enqueue(kind: str, messages: list[PulseEnvelope]) -> None:
     task = store_pulse_tasks if kind == DeadLetter.Kind.TASKS else store_pulse_pushes
     task.apply_async(args=[messages], kwargs={"attempt": 0}, **NO_TIME_LIMITS_IN_MESSAGE)
 
