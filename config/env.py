@@ -237,9 +237,9 @@ def load_ops(config: EnvConfig) -> OpsConfig:
     # prometheus-client's multiprocess mode: every process of this machine writes its figures into
     # files under this directory and any web process's /metrics sums them, so N processes are not
     # counted N times. The library reads PROMETHEUS_MULTIPROC_DIR from the environment when it is
-    # first imported, so it is exported here (before anything imports it). Embedded mode is one
-    # process: the ordinary in-process registry.
-    metrics_dir = _str("PROMETHEUS_MULTIPROC_DIR") or ("" if config.embedded else str(config.var_dir / "metrics"))
+    # first imported, so it is exported here (before anything imports it). Embedded mode too: its
+    # replay is a process of its own.
+    metrics_dir = _str("PROMETHEUS_MULTIPROC_DIR") or str(config.var_dir / "metrics")
     if metrics_dir:
         Path(metrics_dir).mkdir(parents=True, exist_ok=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir

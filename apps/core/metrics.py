@@ -4,7 +4,7 @@ Every process of a machine (web, workers, listeners, relay, scheduler) records i
 prometheus-client's multiprocess files under PROMETHEUS_MULTIPROC_DIR (config.env exports it, and
 bin/run clears it at start), and any web process's /metrics sums them: a figure is counted once
 however many processes there are, and Prometheus scrapes one web process per machine. Embedded
-mode is one process and uses the ordinary registry.
+mode does the same (its replay is a process of its own).
 
 Two kinds of figures:
 
