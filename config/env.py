@@ -259,3 +259,72 @@ def load_ops(config: EnvConfig) -> OpsConfig:
 
 
 OPS = load_ops(CONFIG)
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """Sign-in, API tokens and write limits (docs/sheriffing.md). OIDC is on when its endpoints
+    and client are all set; half a configuration stops start-up."""
+
+    oidc_client_id: str
+    oidc_client_secret: str
+    oidc_authorization_endpoint: str
+    oidc_token_endpoint: str
+    oidc_user_endpoint: str
+    oidc_jwks_endpoint: str
+    oidc_sign_algo: str
+    oidc_scopes: str
+    oidc_groups_claim: str
+    oidc_sheriff_groups: list[str]
+    oidc_username_prefix: str
+    api_token_max_days: int
+    mutation_rate_limit: str
+    classify_batch_max: int
+    request_body_max_bytes: int
+    live_reauth_seconds: float
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_client_id)
+
+
+def load_auth() -> AuthConfig:
+    given = {
+        "OIDC_RP_CLIENT_ID": _str("OIDC_RP_CLIENT_ID"),
+        "OIDC_RP_CLIENT_SECRET": _str("OIDC_RP_CLIENT_SECRET"),
+        "OIDC_OP_AUTHORIZATION_ENDPOINT": _str("OIDC_OP_AUTHORIZATION_ENDPOINT"),
+        "OIDC_OP_TOKEN_ENDPOINT": _str("OIDC_OP_TOKEN_ENDPOINT"),
+        "OIDC_OP_USER_ENDPOINT": _str("OIDC_OP_USER_ENDPOINT"),
+    }
+    if any(given.values()) and not all(given.values()):
+        missing = [name for name, value in given.items() if not value]
+        raise ImproperlyConfigured(
+            f"OIDC sign-in is half configured: {', '.join(missing)} not set. Set all of "
+            f"{', '.join(given)} (and OIDC_OP_JWKS_ENDPOINT for RS256), or none for local accounts."
+        )
+    sign_algo = _str("OIDC_RP_SIGN_ALGO", "RS256")
+    jwks = _str("OIDC_OP_JWKS_ENDPOINT")
+    if given["OIDC_RP_CLIENT_ID"] and sign_algo.startswith(("RS", "ES")) and not jwks:
+        raise ImproperlyConfigured(f"OIDC_RP_SIGN_ALGO={sign_algo} needs OIDC_OP_JWKS_ENDPOINT.")
+    return AuthConfig(
+        oidc_client_id=given["OIDC_RP_CLIENT_ID"],
+        oidc_client_secret=given["OIDC_RP_CLIENT_SECRET"],
+        oidc_authorization_endpoint=given["OIDC_OP_AUTHORIZATION_ENDPOINT"],
+        oidc_token_endpoint=given["OIDC_OP_TOKEN_ENDPOINT"],
+        oidc_user_endpoint=given["OIDC_OP_USER_ENDPOINT"],
+        oidc_jwks_endpoint=jwks,
+        oidc_sign_algo=sign_algo,
+        oidc_scopes=_str("OIDC_RP_SCOPES", "openid email profile"),
+        # Treeherder's (Mozilla SSO through Auth0) claim and sheriff groups.
+        oidc_groups_claim=_str("OIDC_GROUPS_CLAIM", "https://sso.mozilla.com/claim/groups"),
+        oidc_sheriff_groups=_env.list("OIDC_SHERIFF_GROUPS", default=["sheriff", "perf_sheriff"]),
+        oidc_username_prefix=_str("OIDC_USERNAME_PREFIX", "mozilla-ldap/"),
+        api_token_max_days=_env.int("API_TOKEN_MAX_DAYS", default=365),
+        mutation_rate_limit=_str("MUTATION_RATE_LIMIT", "60/m"),
+        classify_batch_max=_env.int("CLASSIFY_BATCH_MAX", default=200),
+        request_body_max_bytes=_env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024),
+        live_reauth_seconds=_env.float("LIVE_REAUTH_SECONDS", default=2.0),
+    )
+
+
+AUTH = load_auth()

@@ -1,7 +1,7 @@
 """URL routes over HTTP. WebSocket routes live in config/asgi.py."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.core.views import liveness, metrics, readiness, status
@@ -16,5 +16,6 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     # A browser's GET (Accept: text/html) gets GraphiQL, served from our own static files (no CDN).
     path("graphql", csrf_exempt(GraphQLView.as_view(schema=schema, graphql_ide="graphiql")), name="graphql"),
+    path("accounts/", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,7 @@
 """The root schema: every domain's queries joined into one Query type, and the request limits.
 
-Subscriptions (schema/live) join as the root `Subscription` type.
+Subscriptions (schema/live) join as the root `Subscription` type; the sheriffing mutations
+(schema/classification, schema/accounts) as `Mutation`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimite
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.accounts.mutations import AccountMutations
+from schema.accounts.queries import AccountQueries
+from schema.classification.mutations import ClassificationMutations
 from schema.errors import log_errors, should_mask_error
 from schema.jobs.queries import JobQueries
 from schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCostLimiter
@@ -30,7 +34,7 @@ class Schema(strawberry.Schema):
 
 
 @strawberry.type
-class Query(RepositoryQueries, PushQueries, JobQueries, LiveQueries):
+class Query(RepositoryQueries, PushQueries, JobQueries, LiveQueries, AccountQueries):
     node: relay.Node = relay.node(description="Any object by its global id.")
 
 
@@ -54,6 +58,17 @@ class Subscription(LiveSubscriptions):
     pass
 
 
+@strawberry.type
+class Mutation(ClassificationMutations, AccountMutations):
+    pass
+
+
 CONFIG = StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP)
 
-schema = Schema(query=Query, subscription=Subscription, extensions=extensions(debug=settings.DEBUG), config=CONFIG)
+schema = Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    extensions=extensions(debug=settings.DEBUG),
+    config=CONFIG,
+)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.classification.models import BugJobMap, JobNote
+from apps.classification.models import BugJobMap, InvestigatedTest, JobNote
 
 
 @admin.register(JobNote)
@@ -13,3 +13,9 @@ class JobNoteAdmin(admin.ModelAdmin):
 class BugJobMapAdmin(admin.ModelAdmin):
     list_display = ["id", "job", "bug", "user", "created"]
     raw_id_fields = ["job", "bug", "user"]
+
+
+@admin.register(InvestigatedTest)
+class InvestigatedTestAdmin(admin.ModelAdmin):
+    list_display = ["id", "push", "job_type", "test", "user", "created"]
+    raw_id_fields = ["push", "job_type", "user"]

@@ -42,7 +42,8 @@ def _configured_secrets() -> list[str]:
         from django.conf import settings
 
         values = [
-            getattr(settings, name, "") for name in ("SECRET_KEY", "GITHUB_TOKEN", "BUGZILLA_API_KEY", "SENTRY_DSN")
+            getattr(settings, name, "")
+            for name in ("SECRET_KEY", "GITHUB_TOKEN", "BUGZILLA_API_KEY", "SENTRY_DSN", "OIDC_RP_CLIENT_SECRET")
         ]
     except Exception:  # noqa: BLE001 - settings not configured (a tool importing this): shapes only
         return []

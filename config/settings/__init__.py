@@ -1,5 +1,6 @@
 """Django settings, composed from one module per concern. All values come from `config.env`."""
 
+from config.settings.auth import *  # noqa: F403
 from config.settings.base import *  # noqa: F403
 from config.settings.cache import *  # noqa: F403
 from config.settings.celery import *  # noqa: F403

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "apps.jobs",
     "apps.failures",
     "apps.classification",
+    "apps.accounts",
     "apps.live",
     "apps.dead_letters",
     "workers",
@@ -108,4 +109,5 @@ LIVE_KEEPALIVE_SECONDS = 12.0
 LIVE_PONG_TIMEOUT_SECONDS = 30.0
 LIVE_MAX_UNACKED_BYTES = 1024 * 1024
 # Who may open a GraphQL WebSocket: a dotted path to `authenticate(connection_params, scope)`.
-LIVE_CONNECTION_AUTHENTICATOR = "server.ws.auth.anonymous"
+# Anonymous connections read; an API token in the payload makes it act as the token's user.
+LIVE_CONNECTION_AUTHENTICATOR = "server.ws.tokens.authenticate"

@@ -1,4 +1,6 @@
-"""Sheriff annotations: the failure classifications, classifications of jobs (notes) and bug links."""
+"""Sheriff annotations: the failure classifications, classifications of jobs (notes), bug links and
+investigated tests, with their audit fields (who and when; for deleted notes and unlinked bugs, who
+deleted them and when)."""
 
 from __future__ import annotations
 
@@ -35,6 +37,10 @@ class JobNote:
     text: str
     who: str = strawberry.field(description='The sheriff\'s email, or "autoclassifier".')
     created: datetime.datetime
+    deleted: bool = strawberry.field(description="Deleted: kept only in the job's noteHistory.")
+    deleted_at: datetime.datetime | None
+    deleted_by: str | None = strawberry.field(description="Who deleted it (their email).")
+    job_id: strawberry.Private[int]
     failure_classification_id: strawberry.Private[int]
 
     @strawberry.field
@@ -49,6 +55,10 @@ class JobNote:
             text=row.text,
             who=row.who,
             created=row.created,
+            deleted=row.deleted_at is not None,
+            deleted_at=row.deleted_at,
+            deleted_by=_who(row, "deleted_by") if row.deleted_at is not None else None,
+            job_id=row.job_id,
             failure_classification_id=row.failure_classification_id,
         )
 
@@ -59,6 +69,9 @@ class BugLink:
     who: str = strawberry.field(description='The sheriff\'s email, or "autoclassifier".')
     created: datetime.datetime
     bug_open: bool
+    deleted: bool = strawberry.field(description="Unlinked: kept only in the job's bugLinkHistory.")
+    deleted_at: datetime.datetime | None
+    deleted_by: str | None = strawberry.field(description="Who unlinked it (their email).")
     bug_id: strawberry.Private[int]
 
     @strawberry.field
@@ -67,4 +80,39 @@ class BugLink:
 
     @classmethod
     def from_model(cls, row: models.BugJobMap) -> BugLink:
-        return cls(database_id=row.id, who=row.who, created=row.created, bug_open=row.bug_open, bug_id=row.bug_id)
+        return cls(
+            database_id=row.id,
+            who=row.who,
+            created=row.created,
+            bug_open=row.bug_open,
+            deleted=row.deleted_at is not None,
+            deleted_at=row.deleted_at,
+            deleted_by=_who(row, "deleted_by") if row.deleted_at is not None else None,
+            bug_id=row.bug_id,
+        )
+
+
+@strawberry.type(description="A failing test of a push that someone is investigating (Push Health's to-do list).")
+class InvestigatedTest:
+    database_id: int
+    test: str
+    job_type_name: str
+    job_type_symbol: str
+    who: str
+    created: datetime.datetime
+
+    @classmethod
+    def from_model(cls, row: models.InvestigatedTest) -> InvestigatedTest:
+        return cls(
+            database_id=row.id,
+            test=row.test,
+            job_type_name=row.job_type.name,
+            job_type_symbol=row.job_type.symbol,
+            who=row.who,
+            created=row.created,
+        )
+
+
+def _who(row: object, attribute: str) -> str:
+    user = getattr(row, attribute)
+    return str(user.email or user.get_username()) if user is not None else "(deleted user)"

@@ -10,6 +10,8 @@ import strawberry
 from strawberry import relay
 
 from apps.pushes import models
+from schema.classification.dataloaders import InvestigatedTestsByPushIdLoader
+from schema.classification.types import InvestigatedTest
 from schema.ids import node_database_ids
 from schema.info import Info
 from schema.jobs.dataloaders import JobPageKey, JobPagesByPushIdLoader
@@ -25,6 +27,7 @@ from schema.repositories.types import Repository
 
 PUSH_CURSOR = "push"
 MAX_COMMITS_PER_PUSH = 200
+MAX_INVESTIGATED_TESTS_PER_PUSH = 500
 
 
 @strawberry.type(description="A commit of a push.")
@@ -113,6 +116,14 @@ class Push(relay.Node):
     @strawberry.field
     async def status(self, info: Info) -> PushStatus:
         return PushStatus.from_counts(required(await PushStatusByPushIdLoader.of(info).load(self.database_id)))
+
+    @strawberry.field(
+        description="Push Health's to-do list: the tests someone marked as being investigated.",
+        metadata=bounded(MAX_INVESTIGATED_TESTS_PER_PUSH),
+    )
+    async def investigated_tests(self, info: Info) -> list[InvestigatedTest]:
+        rows = await InvestigatedTestsByPushIdLoader.of(info).load(self.database_id)
+        return [InvestigatedTest.from_model(row) for row in rows[:MAX_INVESTIGATED_TESTS_PER_PUSH]]
 
     @strawberry.field(description="The push's jobs in id order, a page at a time (at most 2,000).", metadata=JOBS_PAGE)
     async def jobs(

@@ -8,9 +8,11 @@ import time
 from typing import Any
 from weakref import WeakSet
 
+from django.conf import settings
+
 from apps.core.metrics import WEBSOCKETS_OPEN
-from server.ws import protocols
-from server.ws.connection import Connection
+from server.ws import auth, protocols
+from server.ws.connection import CLOSE_CREDENTIALS_ENDED, Connection
 from server.ws.origin import handshake_allowed
 
 logger = logging.getLogger(__name__)
@@ -19,11 +21,13 @@ GRAPHQL_PATHS = ("/graphql", "/graphql/")
 
 
 class _Ticker:
-    """One task per process drives every connection's timeouts and keepalive pings."""
+    """One task per process drives every connection's timeouts and keepalive pings, and re-checks
+    the credentials of authenticated connections (one batched check per LIVE_REAUTH_SECONDS)."""
 
     def __init__(self) -> None:
         self.connections: WeakSet[Connection] = WeakSet()
         self._task: asyncio.Task[None] | None = None
+        self._reauth_at = 0.0
 
     def add(self, connection: Connection) -> None:
         self.connections.add(connection)
@@ -34,11 +38,29 @@ class _Ticker:
         while self.connections:
             await asyncio.sleep(1.0)
             now = time.monotonic()
+            if now - self._reauth_at >= settings.LIVE_REAUTH_SECONDS:
+                self._reauth_at = now
+                await self._revalidate()
             for connection in list(self.connections):
                 try:
                     await connection.tick(now)
                 except Exception:
                     logger.debug("keepalive tick failed", exc_info=True)
+
+    async def _revalidate(self) -> None:
+        authenticated = [c for c in self.connections if c.user is not None and not c.closed]
+        if not authenticated:
+            return
+        try:
+            verdicts = await auth.revalidate([c.user for c in authenticated])
+        except Exception:
+            # Fail closed would drop every bot on a database blip; the next round retries.
+            logger.warning("re-checking connection credentials failed", exc_info=True)
+            return
+        for connection, valid in zip(authenticated, verdicts, strict=True):
+            if not valid:
+                logger.info("closing a connection whose credentials were revoked or expired")
+                await connection.close(CLOSE_CREDENTIALS_ENDED, "Unauthorized: credentials revoked or expired")
 
 
 TICKER = _Ticker()

@@ -4,6 +4,10 @@
 (sync or async) called with `connection_init`'s payload. It returns the user the connection acts as
 (None: anonymous, which may read everything, as over HTTP), or raises `ConnectionRejected`, which
 closes the socket with 4403.
+
+`settings.LIVE_CONNECTION_REVALIDATOR` (optional) names an async function `(users) -> [bool]`: every
+LIVE_REAUTH_SECONDS the transport passes it the users of its open connections, and closes those
+it answers False for (credentials revoked or expired) with CLOSE_CREDENTIALS_ENDED (4401).
 """
 
 from __future__ import annotations
@@ -33,6 +37,20 @@ def _authenticator() -> Authenticator:
     return import_string(settings.LIVE_CONNECTION_AUTHENTICATOR)
 
 
+@cache
+def _revalidator() -> Callable[[list[Any]], Awaitable[list[bool]]] | None:
+    path = getattr(settings, "LIVE_CONNECTION_REVALIDATOR", None)
+    return import_string(path) if path else None
+
+
+async def revalidate(users: list[Any]) -> list[bool]:
+    """Which of these connection users are still allowed (all, without a revalidator)."""
+    check = _revalidator()
+    if check is None or not users:
+        return [True] * len(users)
+    return await check(users)
+
+
 async def authenticate(connection_params: dict[str, Any], scope: dict[str, Any]) -> Any:
     result = _authenticator()(connection_params, scope)
     if inspect.isawaitable(result):
@@ -40,4 +58,4 @@ async def authenticate(connection_params: dict[str, Any], scope: dict[str, Any])
     return result
 
 
-__all__ = ["Awaitable", "ConnectionRejected", "anonymous", "authenticate"]
+__all__ = ["Awaitable", "ConnectionRejected", "anonymous", "authenticate", "revalidate"]

@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 
 MAX_OPERATIONS = 100
 
+# The token a connection authenticated with was revoked or expired (graphql-ws clients treat 4401 as
+# fatal and do not reconnect with the same credentials).
+CLOSE_CREDENTIALS_ENDED = 4401
+
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
@@ -83,6 +87,10 @@ class Connection:
         self.operations: dict[str, Operation] = {}
         self.connection_params: dict[str, Any] = {}
         self.user: Any = None
+        # When the connection's credential expires (epoch seconds; None: never). Checked before
+        # every event, so nothing is delivered after it, not even in the seconds before the
+        # periodic re-check (server/ws/app.py) would close the socket.
+        self.expires_at: float | None = None
         self.acknowledged = False
         self.init_received = False
         self.closed = False
@@ -106,6 +114,9 @@ class Connection:
         await self._send_text(orjson.dumps(message).decode())
 
     async def send_next(self, op_id: str, payload_text: str, frames: dict[tuple[str, str], str] | None = None) -> None:
+        if self.expires_at is not None and time.time() >= self.expires_at:
+            await self.close(CLOSE_CREDENTIALS_ENDED, "Unauthorized: credentials revoked or expired")
+            return
         # The payload is serialised once per event for all subscribers, and each distinct frame
         # (protocol, operation id) is built once: most clients call their first operation "1".
         key = (self.protocol.name, op_id)
@@ -209,6 +220,8 @@ class Connection:
             return
         try:
             self.user = await auth.authenticate(payload or {}, self.scope)
+            expires = getattr(self.user, "token_expires_at", None)
+            self.expires_at = expires.timestamp() if expires is not None else None
         except auth.ConnectionRejected as exc:
             if self.protocol.rejection_message:
                 await self.send_message({"type": "connection_error", "payload": {"message": str(exc) or "Forbidden"}})

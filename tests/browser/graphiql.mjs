@@ -2,10 +2,12 @@
 // its UI and prints a JSON report on stdout. Every request to a host other than the server's is
 // blocked and counted: GraphiQL must need nothing from outside.
 //
-// usage: node graphiql.mjs <base url> <query> <screenshot path>
+// usage: node graphiql.mjs <base url> <query> <screenshot path> [<username> <password>]
+// With a username, it first signs in through the login form (a session cookie, and the CSRF
+// cookie GraphiQL sends back on mutations).
 import { chromium } from "playwright-core";
 
-const [baseUrl, query, screenshot] = process.argv.slice(2);
+const [baseUrl, query, screenshot, username, password] = process.argv.slice(2);
 const allowedHost = new URL(baseUrl).host;
 const report = { blocked: [], requests: 0, pageErrors: [], result: null, title: null, editor: null };
 
@@ -30,6 +32,12 @@ try {
   const page = await context.newPage();
   page.on("pageerror", (error) => report.pageErrors.push(String(error)));
 
+  if (username) {
+    await page.goto(`${baseUrl}/accounts/login/`, { waitUntil: "networkidle" });
+    await page.fill("#id_username", username);
+    await page.fill("#id_password", password);
+    await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  }
   // The query goes in the URL fragment, which our GraphiQL page opens with.
   await page.goto(`${baseUrl}/graphql#query=${encodeURIComponent(query)}`, { waitUntil: "networkidle" });
   report.title = await page.title();

@@ -15,6 +15,7 @@ import requests
 from django.core.management import call_command
 
 from tests import factories as f
+from tests.support.accounts import PASSWORD, make_user
 from tests.support.live import publish_jobs, settled_cursor_before
 from tests.support.processes import ROOT, RunningServer, process_env, run_daphne, run_manage
 
@@ -53,10 +54,13 @@ def test_graphiql_page_loads_only_local_assets(server: RunningServer) -> None:
         assert len(response.content) > 1000
 
 
-def _run_in_graphiql(server: RunningServer, query: str, screenshot: Path | None = None) -> dict[str, Any]:
-    """Open GraphiQL in Chromium, run `query` through its UI, and return graphiql.mjs's report."""
+def _run_in_graphiql(
+    server: RunningServer, query: str, screenshot: Path | None = None, *, sign_in: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    """Open GraphiQL in Chromium (after signing in, if asked), run `query` through its UI, and
+    return graphiql.mjs's report."""
     done = subprocess.run(
-        ["node", str(BROWSER_DIR / "graphiql.mjs"), server.url, query, str(screenshot or "")],
+        ["node", str(BROWSER_DIR / "graphiql.mjs"), server.url, query, str(screenshot or ""), *(sign_in or ())],
         cwd=BROWSER_DIR,
         capture_output=True,
         text=True,
@@ -98,3 +102,22 @@ def test_graphiql_runs_a_subscription_over_the_websocket(server: RunningServer, 
     assert report["blocked"] == []
     assert report["pageErrors"] == []
     assert json.loads(report["result"])["data"]["jobChanged"]["job"] == {"guid": job.guid}
+
+
+def test_a_signed_in_sheriff_classifies_from_graphiql(server: RunningServer) -> None:
+    make_user("browser-sheriff", sheriff=True)
+    job = f.JobFactory(result="testfailed")
+    query = (
+        f"mutation {{ classifyJobs(input: {{jobIds: [{job.id}], classificationId: 4}}) "
+        "{ __typename ... on JobsClassified { notes { who } } } }"
+    )
+
+    report = _run_in_graphiql(server, query, sign_in=("browser-sheriff", PASSWORD))
+
+    assert report["pageErrors"] == []
+    # The session cookie alone would be refused (CSRF_FAILED): GraphiQL sent the CSRF token.
+    assert json.loads(report["result"])["data"] == {
+        "classifyJobs": {"__typename": "JobsClassified", "notes": [{"who": "browser-sheriff@example.com"}]}
+    }
+    job.refresh_from_db()
+    assert job.failure_classification_id == 4

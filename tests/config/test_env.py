@@ -73,3 +73,21 @@ def test_a_soft_time_limit_not_below_the_hard_one_stops_start_up() -> None:
 
     assert result.returncode != 0
     assert "INGEST_TASK_SOFT_TIME_LIMIT (300) must be positive and below INGEST_TASK_TIME_LIMIT (300)" in result.stderr
+
+
+def test_half_an_oidc_configuration_stops_start_up(tmp_path: Path) -> None:
+    result = _load(
+        {
+            "EMBEDDED": "true",
+            "DEBUG": "true",
+            "VAR_DIR": str(tmp_path),
+            "OIDC_RP_CLIENT_ID": "treeherder",
+            "OIDC_OP_TOKEN_ENDPOINT": "https://auth.example.org/token",
+        }
+    )
+
+    assert result.returncode != 0
+    assert (
+        "OIDC sign-in is half configured: OIDC_RP_CLIENT_SECRET, OIDC_OP_AUTHORIZATION_ENDPOINT, "
+        "OIDC_OP_USER_ENDPOINT not set" in result.stderr
+    )

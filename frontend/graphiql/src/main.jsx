@@ -10,8 +10,22 @@ import { createRoot } from "react-dom/client";
 const url = new URL(window.location.pathname, window.location.origin).toString();
 const wsUrl = url.replace(/^http/, "ws");
 
+// A signed-in session's mutations need the CSRF token (docs/sheriffing.md): Django's csrftoken
+// cookie, read at each request, since signing in sets it after the page loaded.
+function csrfToken() {
+  const found = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+  return found ? decodeURIComponent(found.slice("csrftoken=".length)) : undefined;
+}
+
+function fetchWithCsrf(input, init = {}) {
+  const token = csrfToken();
+  const headers = token ? { ...init.headers, "X-CSRFToken": token } : init.headers;
+  return window.fetch(input, { ...init, headers });
+}
+
 const fetcher = createGraphiQLFetcher({
   url,
+  fetch: fetchWithCsrf,
   // Lazy: the socket opens only when a subscription runs.
   wsClient: createClient({ url: wsUrl, lazy: true, retryAttempts: 3 }),
 });

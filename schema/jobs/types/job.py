@@ -12,7 +12,12 @@ from strawberry import relay
 
 from apps.jobs import models
 from apps.jobs.selectors import duration_minutes
-from schema.classification.dataloaders import BugLinksByJobIdLoader, NotesByJobIdLoader
+from schema.classification.dataloaders import (
+    BugLinkHistoryByJobIdLoader,
+    BugLinksByJobIdLoader,
+    NoteHistoryByJobIdLoader,
+    NotesByJobIdLoader,
+)
 from schema.classification.types import BugLink, FailureClassification, JobNote
 from schema.failures.dataloaders import FailureLinesByJobGuidLoader, TextLogErrorsByJobIdLoader
 from schema.failures.types import FailureLine, TextLogError
@@ -56,6 +61,7 @@ MAX_ERROR_LINES_PER_JOB = 40
 MAX_FAILURE_LINES_PER_JOB = 150
 MAX_NOTES_PER_JOB = 20
 MAX_BUG_LINKS_PER_JOB = 20
+MAX_HISTORY_PER_JOB = 100
 
 
 @strawberry.enum(description="Whether a log was parsed for errors.")
@@ -208,6 +214,22 @@ class Job(relay.Node):
     @strawberry.field(metadata=bounded(MAX_BUG_LINKS_PER_JOB))
     async def bug_links(self, info: Info) -> list[BugLink]:
         return [BugLink.from_model(row) for row in await BugLinksByJobIdLoader.of(info).load(self.database_id)]
+
+    @strawberry.field(
+        description="The audit trail: every classification, deleted ones too (marked), newest first.",
+        metadata=bounded(MAX_HISTORY_PER_JOB),
+    )
+    async def note_history(self, info: Info) -> list[JobNote]:
+        rows = await NoteHistoryByJobIdLoader.of(info).load(self.database_id)
+        return [JobNote.from_model(row) for row in rows[:MAX_HISTORY_PER_JOB]]
+
+    @strawberry.field(
+        description="The audit trail: every bug link, unlinked ones too (marked), newest first.",
+        metadata=bounded(MAX_HISTORY_PER_JOB),
+    )
+    async def bug_link_history(self, info: Info) -> list[BugLink]:
+        rows = await BugLinkHistoryByJobIdLoader.of(info).load(self.database_id)
+        return [BugLink.from_model(row) for row in rows[:MAX_HISTORY_PER_JOB]]
 
     @strawberry.field
     async def push(self, info: Info) -> Annotated[Push, strawberry.lazy("schema.pushes.types")]:

@@ -1,0 +1,43 @@
+"""Sign-in pages: the session endpoint hands out the CSRF cookie, and password guessing is limited."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.test import Client, override_settings
+
+from tests.support.accounts import PASSWORD, make_user
+
+
+def test_session_endpoint_sets_the_csrf_cookie_and_names_the_user(db: None) -> None:
+    make_user("session-user")
+    client = Client()
+    anonymous = client.get("/accounts/session/")
+    client.login(username="session-user", password=PASSWORD)
+    signed_in = client.get("/accounts/session/")
+
+    assert anonymous.json()["username"] is None
+    assert "csrftoken" in anonymous.cookies
+    assert signed_in.json() == {
+        "username": "session-user",
+        "loginUrl": "/accounts/login/",
+        "logoutUrl": "/accounts/logout/",
+    }
+
+
+def test_password_guessing_is_rate_limited_per_account(db: None) -> None:
+    make_user("guessed")
+    client = Client()
+
+    def attempt(username: str, password: str) -> Any:
+        return client.post("/accounts/login/", {"username": username, "password": password})
+
+    with override_settings(LOGIN_RATE_LIMIT="3/h", RATELIMIT_CACHE_PREFIX=f"rl-test-{uuid.uuid4().hex}:"):
+        wrong = [attempt("guessed", f"guess{n}").status_code for n in range(3)]
+        blocked = attempt("guessed", PASSWORD).status_code
+        other_account = attempt("someone-else", "guess").status_code
+
+    assert wrong == [200, 200, 200]  # the form again, with its error
+    assert blocked == 403  # even the right password, once over the limit
+    assert other_account == 200
