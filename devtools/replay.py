@@ -27,6 +27,7 @@ from apps.pushes.services.loaders import GITHUB_PR_EXCHANGE, HG_EXCHANGE, PUSH_E
 from apps.repositories.models import Repository
 from devtools import synthetic
 from devtools.samples import SAMPLES, sample_read
+from workers.logs import schedule_log_parsing
 from workers.pulse.listener import PUSHES, TASKS, pulse_queue
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class InProcessSink:
                 tasks.append(handed)
         if tasks:
             result = pulse_tasks_ingest(messages=tasks, counters=counters)
+            schedule_log_parsing(result.stored.events)  # runs in-process (CELERY_TASK_ALWAYS_EAGER)
             if result.missing_push or result.transient:
                 logger.warning(
                     "%d message(s) not stored yet (missing push or a failed fetch)",

@@ -47,6 +47,7 @@ from apps.core.pulse import PulseEnvelope
 from apps.dead_letters.services import dead_letters_store
 from apps.jobs.services.ingest import pulse_tasks_ingest
 from apps.pushes.services import pulse_push_ingest
+from workers.logs import schedule_log_parsing
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +220,7 @@ def store_pulse_tasks(self: Any, messages: list[PulseEnvelope], attempt: int = 0
 
     def process(batch: list[PulseEnvelope], counters: Counters) -> None:
         result = pulse_tasks_ingest(messages=batch, counters=counters)
+        schedule_log_parsing(result.stored.events)
         if result.missing_push:
             counters.incr("jobs_missing_push", len(result.missing_push))
         retry.retry(result.missing_push, "missing_push", "push not stored")

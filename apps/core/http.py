@@ -20,10 +20,11 @@ import os
 import socket
 import threading
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from http.client import HTTPException
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import orjson
 import urllib3
@@ -316,3 +317,97 @@ def _get_json(url: str, headers: dict[str, str] | None, watch: _Watch, budget: f
         return orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError as exc:
         raise OutboundBadResponse(f"GET {url}: body is not JSON ({exc})", url=url, status=status) from exc
+
+
+class OutboundStream:
+    """An open streamed response: `chunks()` yields the body as sent (not decoded), size-capped."""
+
+    def __init__(self, url: str, response: Any, watch: _Watch, budget: float, max_bytes: int) -> None:
+        self.url = url
+        self.headers = response.headers
+        self._response = response
+        self._watch = watch
+        self._budget = budget
+        self._max_bytes = max_bytes
+        self.bytes_read = 0
+        self.complete = False
+
+    def chunks(self, size: int = 64 * 1024) -> Any:
+        try:
+            for chunk in self._response.stream(size, decode_content=False):
+                self.bytes_read += len(chunk)
+                if self.bytes_read > self._max_bytes:
+                    raise OutboundTooLarge(f"GET {self.url}: body over the {self._max_bytes}-byte cap", url=self.url)
+                yield chunk
+            if self._watch.expired:
+                raise OutboundUnavailable(f"GET {self.url}: no complete answer within {self._budget:g} s", url=self.url)
+            self.complete = True
+        except (urllib3.exceptions.HTTPError, HTTPException, OSError) as exc:
+            if self._watch.expired:
+                raise OutboundUnavailable(
+                    f"GET {self.url}: no complete answer within {self._budget:g} s", url=self.url
+                ) from exc
+            raise OutboundUnavailable(f"GET {self.url} failed: {type(exc).__name__}: {exc}", url=self.url) from exc
+
+
+@contextmanager
+def http_stream(
+    url: str, *, max_bytes: int, timeout: float | None = None, max_redirects: int = 5
+) -> Iterator[OutboundStream]:
+    """GET a large body (a log) as a stream, within `timeout` seconds (default OUTBOUND_TIMEOUT) in all.
+
+    Redirects are followed (Taskcluster answers artifact URLs with a 303 to the storage host), each
+    hop checked against the allow-list before it is requested. A Content-Length over `max_bytes` is
+    refused before the body is read (OutboundTooLarge), and so is a body that turns out longer.
+    The body is yielded as sent: a gzip body stays compressed, so the cap counts what was downloaded.
+    """
+    budget = float(timeout if timeout is not None else settings.OUTBOUND_TIMEOUT)
+    watch = _get_watchdog().watch(budget)
+    _current.watch = watch
+    response = None
+    stream: OutboundStream | None = None
+    try:
+        current = url
+        for _hop in range(max_redirects + 1):
+            if not url_is_allowed(current):
+                raise OutboundHostNotAllowed(f"host of {current!r} is not in the outbound allow-list", url=current)
+            try:
+                response = _get_pool().request(
+                    "GET",
+                    current,
+                    headers={"User-Agent": "treeherder-live-logs", "Accept-Encoding": "gzip"},
+                    timeout=urllib3.Timeout(connect=min(10.0, budget), read=budget),
+                    preload_content=False,
+                    redirect=False,
+                    decode_content=False,
+                )
+            except (urllib3.exceptions.HTTPError, HTTPException, OSError) as exc:
+                raise OutboundUnavailable(f"GET {current} failed: {type(exc).__name__}: {exc}", url=current) from exc
+            status = response.status
+            if status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
+                target = urljoin(current, response.headers["Location"])
+                response.drain_conn()
+                response.release_conn()
+                response = None
+                current = target
+                continue
+            if status in (403, 404, 410):
+                raise OutboundNotFound(f"GET {current}: {status}", url=current, status=status)
+            if status == 429 or status >= 500:
+                raise OutboundUnavailable(f"GET {current}: {status}", url=current, status=status)
+            if status >= 300:
+                raise OutboundBadResponse(f"GET {current}: {status}", url=current, status=status)
+            length = response.headers.get("Content-Length")
+            if length is not None and length.isdigit() and int(length) > max_bytes:
+                raise OutboundTooLarge(f"GET {current}: {length} bytes is over the {max_bytes}-byte cap", url=current)
+            stream = OutboundStream(current, response, watch, budget, max_bytes)
+            yield stream
+            return
+        raise OutboundBadResponse(f"GET {url}: more than {max_redirects} redirects", url=url)
+    finally:
+        watch.finish()
+        _current.watch = None
+        if response is not None:
+            if stream is None or not stream.complete:
+                response.close()
+            response.release_conn()

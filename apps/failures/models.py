@@ -126,3 +126,71 @@ class Bugscache(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bugzilla_id or 'internal ' + str(self.id)}: {self.summary}"
+
+
+class BugscacheTrigram(models.Model):
+    """The substring index of Bugscache summaries: one row per distinct lower-case trigram per bug.
+
+    Treeherder serves `summary ILIKE '%term%'` with a PostgreSQL GIN trigram index. MariaDB has no
+    trigram index, and its FULLTEXT index matches words, not substrings (MySQL's ngram parser does
+    not exist in MariaDB), so a search for `browser_foo.js` or a path tail would be a table scan.
+    This table is that index: a term's candidates are the bugs holding its rarest trigrams (an index
+    range each), and only those summaries are checked with LIKE. Written by
+    `apps.failures.services.bugs.bugscache_index_refresh` whenever Bugscache rows are stored.
+    """
+
+    pk = models.CompositePrimaryKey("trigram", "bug_id")
+    trigram = models.CharField(max_length=3)
+    bug = models.ForeignKey(Bugscache, on_delete=models.CASCADE, related_name="+", db_constraint=True)
+
+    class Meta:
+        db_table = "bugscache_trigram"
+        indexes = [models.Index(fields=["bug"], name="bugscache_trigram_bug_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.trigram}:{self.bug_id}"
+
+
+class BugscacheTrigramFrequency(models.Model):
+    """How many bugs hold each trigram: the search starts from a term's rarest trigrams.
+
+    Kept exact by deltas in the same transaction as the index rows (`bugscache_index_refresh`).
+    """
+
+    trigram = models.CharField(max_length=3, primary_key=True)
+    bugs = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "bugscache_trigram_frequency"
+
+    def __str__(self) -> str:
+        return f"{self.trigram}={self.bugs}"
+
+
+class ErrorLineCount(models.Model):
+    """How often a cleaned error line was seen on trunk per day: NEW-failure detection (spec §3.3).
+
+    Treeherder keeps these counters in Redis (mirrored to a database cache table). Here MariaDB is
+    the source of truth: the counts are written in the transaction that stores the error lines, so
+    a re-parse counts nothing twice and a crash loses nothing; they survive a Redis flush (which in
+    Treeherder would mark every failure NEW for 21 days); and every worker sees the same numbers.
+    Rows older than 21 days are ignored and pruned.
+    """
+
+    namespace = models.CharField(max_length=2)  # "cc" for comm-central jobs, "mc" for all others
+    day = models.DateField()
+    key_hash = models.CharField(max_length=40)  # sha1 of `key`: a fixed-size unique key
+    key = models.TextField()  # the cleaned line with run-to-run numbers masked
+    count = models.PositiveIntegerField(default=0)
+    # The revision this line was first seen on, when it had not been seen in the window before.
+    first_revision = models.CharField(max_length=40, blank=True, default="")
+
+    class Meta:
+        db_table = "error_line_count"
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "key_hash", "day"], name="error_line_count_unique"),
+        ]
+        indexes = [models.Index(fields=["day"], name="error_line_count_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}:{self.day}:{self.count}"

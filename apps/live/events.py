@@ -29,7 +29,9 @@ class _Event:
 class JobChanged(_Event):
     """A job was created or changed. `changed` names what changed: any of
     "created", "state", "result", "tier", "failure_classification", "bug_links", "notes",
-    "text_log_errors" (error lines parsed), "bug_suggestions"."""
+    "text_log_errors" (error lines parsed), "new_failure" (with text_log_errors: the parse made the job
+    NEW, classification 6; not "failure_classification", which jobFailures reports as CLASSIFIED),
+    "bug_suggestions"."""
 
     type: ClassVar[str] = "job.changed"
 

@@ -19,7 +19,18 @@ CELERY_TASK_QUEUES = [
     Queue("default", _default, routing_key="default"),
     Queue("store_pulse_tasks", _default, routing_key="store_pulse_tasks"),
     Queue("store_pulse_pushes", _default, routing_key="store_pulse_pushes"),
-    # Scheduled jobs (config/settings/schedule.py): the pushlog failsafe, and the maintenance jobs.
+    # Log parsing (apps/failures/services/scheduling.py picks the queue per log).
+    Queue("log_parser", _default, routing_key="log_parser.normal"),
+    *(
+        Queue(name, _default, routing_key=f"log_parser.failures.{name}")
+        for name in (
+            "log_parser_fail_raw_sheriffed",
+            "log_parser_fail_json_sheriffed",
+            "log_parser_fail_raw_unsheriffed",
+            "log_parser_fail_json_unsheriffed",
+        )
+    ),
+    # Scheduled jobs (config/settings/operations.py): the pushlog failsafe, and the maintenance jobs.
     Queue("pushlog", _default, routing_key="pushlog"),
     Queue("maintenance", _default, routing_key="maintenance"),
 ]
@@ -31,6 +42,8 @@ CELERY_TASK_CREATE_MISSING_QUEUES = False
 CELERY_TASK_ROUTES = {
     "ingest.store_pulse_tasks": {"queue": "store_pulse_tasks"},
     "ingest.store_pulse_pushes": {"queue": "store_pulse_pushes"},
+    # The default; the scheduler names a failure queue per log (apply_async(queue=...)).
+    "failures.parse_logs": {"queue": "log_parser"},
     "maintenance.fetch_push_logs": {"queue": "pushlog"},
     "maintenance.*": {"queue": "maintenance"},
 }

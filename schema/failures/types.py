@@ -7,6 +7,9 @@ import datetime
 import strawberry
 
 from apps.failures import models
+from apps.failures.suggestions import LineSuggestions
+from schema.failures.dataloaders import BugSuggestionsByLineLoader
+from schema.info import Info
 
 
 @strawberry.type(description="An error line found in a job's raw log (at most 40 per job).")
@@ -19,6 +22,14 @@ class TextLogError:
     @classmethod
     def from_model(cls, row: models.TextLogError) -> TextLogError:
         return cls(database_id=row.id, line=row.line, line_number=row.line_number, new_failure=row.new_failure)
+
+    @strawberry.field(
+        description="Bugs whose summaries match this line's search terms (Treeherder's bug_suggestions), "
+        "batched for every line of the request."
+    )
+    async def bug_suggestions(self, info: Info) -> BugSuggestions:
+        found = await BugSuggestionsByLineLoader.of(info).load(self.line)
+        return BugSuggestions.from_suggestions(found)
 
 
 @strawberry.type(description="A line of a job's structured (mozlog) error summary (at most 150 per log).")
@@ -67,10 +78,14 @@ class Bug:
     keywords: list[str]
     whiteboard: str
     modified: datetime.datetime
+    occurrences: int | None = strawberry.field(
+        default=None, description="Internal issues only: jobs linked to it in the last 7 days (in suggestions)."
+    )
 
     @classmethod
-    def from_model(cls, row: models.Bugscache) -> Bug:
+    def from_model(cls, row: models.Bugscache, occurrences: int | None = None) -> Bug:
         return cls(
+            occurrences=occurrences,
             database_id=row.id,
             bugzilla_id=row.bugzilla_id,
             status=row.status,
@@ -81,4 +96,23 @@ class Bug:
             keywords=[k.strip() for k in row.keywords.split(",") if k.strip()],
             whiteboard=row.whiteboard,
             modified=row.modified,
+        )
+
+
+@strawberry.type(description="Bug suggestions for one error line (Treeherder's bug_suggestions entry).")
+class BugSuggestions:
+    search: str = strawberry.field(description="The cleaned line (prefixes, PIDs and C++ line numbers removed).")
+    search_terms: list[str] = strawberry.field(description="What was searched for in bug summaries.")
+    path_end: str | None = strawberry.field(description="The test path of a `RESULT | path | message` line.")
+    open_recent: list[Bug] = strawberry.field(description="Matching bugs without a resolution.")
+    all_others: list[Bug] = strawberry.field(description="Matching resolved bugs.")
+
+    @classmethod
+    def from_suggestions(cls, found: LineSuggestions) -> BugSuggestions:
+        return cls(
+            search=found.search,
+            search_terms=found.search_terms,
+            path_end=found.path_end,
+            open_recent=[Bug.from_model(b, found.occurrences.get(b.id)) for b in found.bugs.open_recent],
+            all_others=[Bug.from_model(b, found.occurrences.get(b.id)) for b in found.bugs.all_others],
         )

@@ -19,7 +19,7 @@ from graphql import GraphQLError
 from apps.live.events import NumberedEvent
 from apps.live.hub import Hub
 from apps.live.stream import CursorExpired, Stream, UnknownCursor
-from apps.pushes.selectors import push_in_repositories
+from apps.pushes.selectors import push_get_by_revision, push_in_repositories
 from apps.repositories.selectors import repository_ids_by_names
 from schema.db import db
 from schema.jobs.types import JobResult
@@ -32,6 +32,7 @@ from schema.live.types import (
     JobFailureEvent,
     LiveInfo,
     PushChangedEvent,
+    PushHealthChangedEvent,
 )
 
 JOB_CHANGED = "job.changed"
@@ -193,6 +194,27 @@ class LiveSubscriptions:
         repos = await _resolve_repositories([repository])
         stream = await _open(info, repository_ids=repos, after=after)
         return _push_events(info, stream)
+
+    @strawberry.subscription(
+        description="A push's health (pushHealth) each time its jobs change, coalesced like pushChanged: "
+        "watch a push turn green or red."
+    )
+    async def push_health_changed(
+        self, info: LiveInfo, repository: str, revision: str, after: str | None = None
+    ) -> AsyncGenerator[PushHealthChangedEvent, None]:
+        push = await db(push_get_by_revision)(repository_name=repository, revision=revision)
+        if push is None:
+            raise GraphQLError(
+                f"Unknown push {repository}/{revision}.", extensions={"code": "NOT_FOUND", "revision": revision}
+            )
+        repository_id, push_id = push.repository_id, push.id
+        stream = await _open(info, repository_ids=frozenset({repository_id}), push_id=push_id, after=after)
+
+        async def events() -> AsyncGenerator[PushHealthChangedEvent, None]:
+            async for event in _push_events(info, stream):
+                yield PushHealthChangedEvent(cursor=event.cursor, revision=revision, push_id=push_id)
+
+        return events()
 
     @strawberry.subscription(
         description="For bots: failed jobs when they complete (kind COMPLETED), when their error lines are "

@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
+from schema.failures.health import PushHealth
 from schema.jobs.dataloaders import JobByIdLoader
 from schema.jobs.types import Job, JobResult, JobState
 from schema.live.context import LiveContext
@@ -67,3 +68,14 @@ class PushChangedEvent:
     async def push(self, info: LiveInfo) -> Push | None:
         row = await PushByIdLoader.of(info).load(self.push_id)
         return Push.from_model(row) if row is not None else None
+
+
+@strawberry.type(description="A push's jobs changed: its health as it is now (coalesced like pushChanged).")
+class PushHealthChangedEvent:
+    cursor: str
+    revision: str
+    push_id: strawberry.Private[int]
+
+    @strawberry.field
+    def push_health(self) -> PushHealth:
+        return PushHealth(revision=self.revision, push_id=self.push_id)

@@ -10,6 +10,7 @@ from apps.pushes import selectors
 from apps.repositories.selectors import repository_get
 from schema.db import db
 from schema.errors import UserInputError
+from schema.failures.health import PushHealth
 from schema.ids import database_id
 from schema.info import Info
 from schema.limits import paged
@@ -93,3 +94,11 @@ class PushQueries:
             row = await db(selectors.push_get_by_revision)(repository_name=repository, revision=revision)
             return Push.from_model(row) if row else None
         raise UserInputError("Give either `id`, or both `repository` and `revision`.")
+
+    @strawberry.field(
+        description="A push's health: its test, build and lint failures with their classification and the "
+        "verdict (Treeherder's push/health/). Null for an unknown push."
+    )
+    async def push_health(self, info: Info, repository: str, revision: str) -> PushHealth | None:
+        row = await db(selectors.push_get_by_revision)(repository_name=repository, revision=revision)
+        return PushHealth(revision=row.revision, push_id=row.id) if row else None

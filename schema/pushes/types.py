@@ -12,6 +12,8 @@ from strawberry import relay
 from apps.pushes import models
 from schema.classification.dataloaders import InvestigatedTestsByPushIdLoader
 from schema.classification.types import InvestigatedTest
+from schema.failures.dataloaders import HealthSummaryByPushIdLoader
+from schema.failures.health import PushHealthSummary
 from schema.ids import node_database_ids
 from schema.info import Info
 from schema.jobs.dataloaders import JobPageKey, JobPagesByPushIdLoader
@@ -116,6 +118,10 @@ class Push(relay.Node):
     @strawberry.field
     async def status(self, info: Info) -> PushStatus:
         return PushStatus.from_counts(required(await PushStatusByPushIdLoader.of(info).load(self.database_id)))
+
+    @strawberry.field(description="Test, build and lint verdicts (Push Health), batched for a page of pushes.")
+    async def health_summary(self, info: Info) -> PushHealthSummary:
+        return PushHealthSummary.build(await HealthSummaryByPushIdLoader.of(info).load(self.database_id))
 
     @strawberry.field(
         description="Push Health's to-do list: the tests someone marked as being investigated.",

@@ -20,6 +20,14 @@ from kombu import Connection
 from tests.support.processes import ROOT, VENV_BIN, process_env
 
 CELERY_QUEUES = ("store_pulse_tasks", "store_pulse_pushes")
+LOG_PARSER_QUEUES = (
+    "log_parser_fail_raw_sheriffed",
+    "log_parser_fail_json_sheriffed",
+    "log_parser_fail_raw_unsheriffed",
+    "log_parser_fail_json_unsheriffed",
+    "log_parser",
+)
+ALL_QUEUES = CELERY_QUEUES + LOG_PARSER_QUEUES
 
 
 @dataclass
@@ -60,14 +68,14 @@ def manage(*args: str) -> list[str]:
     return [str(VENV_BIN / "python"), "manage.py", *args]
 
 
-def celery_worker_args(name: str) -> list[str]:
+def celery_worker_args(name: str, queues: tuple[str, ...] = CELERY_QUEUES) -> list[str]:
     return [
         str(VENV_BIN / "celery"),
         "-A",
         "config",
         "worker",
         "-Q",
-        ",".join(CELERY_QUEUES),
+        ",".join(queues),
         "-c",
         "1",
         "-n",
@@ -80,7 +88,7 @@ def celery_worker_args(name: str) -> list[str]:
     ]
 
 
-def purge_queues(broker_url: str, queues: tuple[str, ...] = CELERY_QUEUES) -> None:
+def purge_queues(broker_url: str, queues: tuple[str, ...] = ALL_QUEUES) -> None:
     with Connection(broker_url) as conn:
         channel = conn.channel()
         for queue in queues:

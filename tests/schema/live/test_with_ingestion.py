@@ -1,6 +1,8 @@
 """Subscribers following real ingestion: replay_pulse -> RabbitMQ -> Pulse listeners -> Celery worker
 -> MariaDB (+ outbox) -> relay -> Redis -> Daphne -> WebSocket clients. A subscriber that drops out
-mid-stream and comes back with its cursor has seen every event exactly once, in order."""
+mid-stream and comes back with its cursor has seen every event exactly once, in order. A bot on
+jobFailures hears each failed job complete, then its error lines and bug suggestions (the worker
+also parses the logs, fetched from the sample server)."""
 
 from __future__ import annotations
 
@@ -12,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from apps.jobs.models import FailureClassification, Job
+from apps.jobs.models import FailureClassification, Job, JobLog
 from apps.live.models import Event
 from devtools.replay import PulsePublisher
 from devtools.synthetic import TaskPlan
 from tests.support.processes import run_daphne, run_manage
-from tests.support.workers import celery_worker_args, manage, queue_has_consumer, run_process, wait_for
+from tests.support.workers import ALL_QUEUES, celery_worker_args, manage, queue_has_consumer, run_process, wait_for
 from tests.support.ws import GraphQLWS
 
 pytestmark = [pytest.mark.slow]
@@ -29,7 +31,11 @@ subscription ($after: String) {
 }
 """
 JOB_FAILURES = """
-subscription { jobFailures(repositories: ["autoland"], after: "0") { cursor kind job { guid result tier } } }
+subscription {
+  jobFailures(repositories: ["autoland"], after: "0") {
+    cursor kind job { guid result tier textLogErrors { line bugSuggestions { searchTerms } } }
+  }
+}
 """
 
 
@@ -42,10 +48,11 @@ def _seed_with_failures(pushes: int, tasks: int) -> int:
 
 
 def _settled() -> bool:
-    """Ingestion is done and the relay has numbered everything."""
+    """Ingestion and log parsing are done and the relay has numbered everything."""
     return (
         Job.objects.exists()
         and not Job.objects.exclude(state=Job.State.COMPLETED).exists()
+        and not JobLog.objects.filter(status=JobLog.Status.PENDING).exists()
         and not Event.objects.filter(seq__isnull=True).exists()
     )
 
@@ -58,7 +65,7 @@ def test_subscribers_follow_real_ingestion_and_resume_with_a_cursor(
     owner = pipeline_env["PULSE_QUEUE_USER"]
     live_env = {**pipeline_env, **LIVE_SETTINGS}
     with (
-        run_process(celery_worker_args("live"), tmp_path, "worker", pipeline_env) as worker,
+        run_process(celery_worker_args("live", ALL_QUEUES), tmp_path, "worker", pipeline_env) as worker,
         run_process(manage("pulse_listener_tasks"), tmp_path, "tasks", pipeline_env) as tasks,
         run_process(manage("pulse_listener_pushes"), tmp_path, "pushes", pipeline_env) as pushes,
         run_manage(tmp_path, "live_relay", env=live_env),
@@ -116,4 +123,17 @@ def test_subscribers_follow_real_ingestion_and_resume_with_a_cursor(
         and job.failure_classification_id in FailureClassification.UNCLASSIFIED_IDS
     }
     assert failed, "the synthetic stream fails some tasks"
-    assert sorted((f["kind"], f["job"]["guid"]) for f in failures) == sorted(("COMPLETED", g) for g in failed)
+    # Each failed job: COMPLETED, then ERRORS_READY once its raw log is parsed, carrying the error
+    # lines (read when the event is delivered) and their suggestions. Its errorsummary (parsed by
+    # another task, in either order) may mark it intermittent (classification 8): CLASSIFIED.
+    kinds: dict[str, list[str]] = {}
+    for f in failures:
+        kinds.setdefault(f["job"]["guid"], []).append(f["kind"])
+    assert set(kinds) == failed
+    for guid, seen in kinds.items():
+        assert seen[0] == "COMPLETED" and seen.count("ERRORS_READY") == 1, (guid, seen)
+        assert set(seen[1:]) <= {"ERRORS_READY", "CLASSIFIED"}, (guid, seen)
+    for f in failures:
+        if f["kind"] == "ERRORS_READY":
+            errors = f["job"]["textLogErrors"]
+            assert errors and all(e["bugSuggestions"]["searchTerms"] is not None for e in errors), f
