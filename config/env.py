@@ -17,6 +17,7 @@ Two modes:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,6 +199,66 @@ def _load_ingest() -> IngestConfig:
 
 
 INGEST = load_ingest()
+
+
+@dataclass(frozen=True)
+class OpsConfig:
+    """Operations: scheduled jobs, retention, logs, error reporting, metrics (docs/operations.md)."""
+
+    log_format: str
+    sentry_dsn: str
+    metrics_dir: str
+    cycle_data_days: int
+    cycle_data_try_days: int
+    cycle_data_repository_days: dict[str, int]
+    cycle_data_chunk_size: int
+    cycle_data_sleep_seconds: float
+    bugzilla_api_key: str
+    scheduler_lock_timeout: int
+
+
+def _repository_days(raw: str) -> dict[str, int]:
+    """`try=30,autoland=200` -> {"try": 30, "autoland": 200}."""
+    result: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        name, sep, days = item.partition("=")
+        if not sep or not days.strip().isdigit() or not name.strip():
+            raise ImproperlyConfigured(
+                f"CYCLE_DATA_REPOSITORY_DAYS: {item!r} is not `repository=days` (e.g. try=30,autoland=200)"
+            )
+        result[name.strip()] = int(days)
+    return result
+
+
+def load_ops(config: EnvConfig) -> OpsConfig:
+    log_format = _str("LOG_FORMAT", "text").lower()
+    if log_format not in {"text", "json"}:
+        raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {log_format!r}")
+    # prometheus-client's multiprocess mode: every process of this machine writes its figures into
+    # files under this directory and any web process's /metrics sums them, so N processes are not
+    # counted N times. The library reads PROMETHEUS_MULTIPROC_DIR from the environment when it is
+    # first imported, so it is exported here (before anything imports it). Embedded mode too: its
+    # replay is a process of its own.
+    metrics_dir = _str("PROMETHEUS_MULTIPROC_DIR") or str(config.var_dir / "metrics")
+    if metrics_dir:
+        Path(metrics_dir).mkdir(parents=True, exist_ok=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    return OpsConfig(
+        log_format=log_format,
+        sentry_dsn=_str("SENTRY_DSN"),
+        metrics_dir=metrics_dir,
+        cycle_data_days=_env.int("CYCLE_DATA_DAYS", default=120),
+        cycle_data_try_days=_env.int("CYCLE_DATA_TRY_DAYS", default=30),
+        cycle_data_repository_days=_repository_days(_str("CYCLE_DATA_REPOSITORY_DAYS")),
+        cycle_data_chunk_size=_env.int("CYCLE_DATA_CHUNK_SIZE", default=100),
+        cycle_data_sleep_seconds=_env.float("CYCLE_DATA_SLEEP_SECONDS", default=0.1),
+        # Treeherder's BUG_COMMENTER_API_KEY: without it the intermittents commenter only prints.
+        bugzilla_api_key=_str("BUGZILLA_API_KEY"),
+        scheduler_lock_timeout=_env.int("SCHEDULER_LOCK_TIMEOUT", default=60),
+    )
+
+
+OPS = load_ops(CONFIG)
 
 
 @dataclass(frozen=True)

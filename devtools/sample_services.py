@@ -16,7 +16,8 @@ makes real HTTP requests through its real client. Paths served:
   Treeherder's own test does), paged by `limit`/`offset`; with `id=a,b`, those bugs from every file
   plus made-up open bugs for the error lines of the failing sample logs (`failing_log_bugs`)
 * `/<repo path>/json-pushes?...&endID=<id>`: the sample pushlog, a synthetic one, or one made up
-  for a push id named in a sample task's route (so the sample jobs find their push)
+  for a push id named in a sample task's route (so the sample jobs find their push); without
+  `endID` (the pushlog failsafe's poll) an empty pushlog
 * `/repos/<org>/<repo>/compare/<base>...<head>` and `/repos/<org>/<repo>/pulls/<n>/commits`
 """
 
@@ -268,6 +269,9 @@ class SampleServer(ThreadingHTTPServer):
             return synthetic.artifacts(*decoded, int(match.group(2))) if decoded else None
         if match := PUSHLOG.match(path):
             end = (query.get("endID") or [""])[0]
+            if not end and "endID" not in query:
+                # The pushlog failsafe's poll (no endID): nothing beyond what Pulse announces.
+                return {"lastpushid": 0, "pushes": {}}
             if not end.isdigit():
                 return None
             push_id = int(end)

@@ -23,6 +23,7 @@ from schema.jobs.queries import JobQueries
 from schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCostLimiter
 from schema.live.queries import LiveQueries
 from schema.live.subscriptions import LiveSubscriptions
+from schema.metrics import OperationMetrics
 from schema.node import node_field
 from schema.pushes.queries import PushQueries
 from schema.repositories.queries import RepositoryQueries
@@ -50,6 +51,7 @@ def extensions(*, debug: bool) -> list:
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: DocumentLimiter(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES),
         QueryCostLimiter,
+        OperationMetrics,
     ]
     if not debug:
         # Production: unexpected errors lose their message (logged with the stack instead).

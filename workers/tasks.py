@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +42,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, close_old_connections, connection
 
 from apps.core.http import OutboundError
-from apps.core.metrics import Counters
+from apps.core.metrics import INGEST_LAG, Counters
 from apps.core.pulse import PulseEnvelope
 from apps.dead_letters.services import dead_letters_store
 from apps.jobs.services.ingest import pulse_tasks_ingest
@@ -141,6 +142,15 @@ class Retry:
             _enqueue(self.task, messages, self.attempt, RETRY_MAX_COUNTDOWN)
 
 
+def _observe_lag(kind: str, messages: list[PulseEnvelope]) -> None:
+    """Pulse publish (or listener receipt) to commit, per message of a batch that ran."""
+    now = time.time()
+    for message in messages:
+        sent = message.get("published_at") or message.get("received_at")
+        if isinstance(sent, int | float) and not isinstance(sent, bool):
+            INGEST_LAG.labels(kind=kind).observe(max(0.0, now - float(sent)))
+
+
 def run_batch(retry: Retry, messages: list[PulseEnvelope], process: Process) -> None:
     """Run `process` over the batch; a database error retries it, an unexpected error re-runs it
     message by message so that only the culprit is dead-lettered."""
@@ -149,6 +159,7 @@ def run_batch(retry: Retry, messages: list[PulseEnvelope], process: Process) -> 
     counters = Counters()
     try:
         process(messages, counters)
+        _observe_lag(kind, messages)
     except SoftTimeLimitExceeded:
         raise  # the whole batch is re-enqueued by run_task: no time left to go on here
     except TRANSIENT_DB_ERRORS as exc:

@@ -1,4 +1,6 @@
+import atexit
 import logging
+import os
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -12,6 +14,10 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core import checks  # noqa: F401 - registers the system checks
+        from apps.core.metrics import mark_process_dead
+
+        # This process's live gauges (open WebSockets...) leave the machine's sums when it ends.
+        atexit.register(mark_process_dead, os.getpid())
 
         if settings.EMBEDDED:
             logger.warning(

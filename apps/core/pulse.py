@@ -7,7 +7,7 @@ TypedDict (a plain dict at run time) because it crosses the broker as JSON.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class PulseEnvelope(TypedDict):
@@ -15,6 +15,10 @@ class PulseEnvelope(TypedDict):
     exchange: str
     routing_key: str
     root_url: str  # the Taskcluster root the message came from
+    # Set by the listener, for the ingest-lag histogram: the AMQP publish timestamp when the message
+    # has one, and when the listener received it (epoch seconds).
+    published_at: NotRequired[float | None]
+    received_at: NotRequired[float]
 
 
 class Rejected(Exception):

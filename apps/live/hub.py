@@ -20,6 +20,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
+from apps.core.metrics import LIVE_DELIVERY
 from apps.live import selectors
 from apps.live.events import NumberedEvent
 from apps.live.relay import LIVE_GROUP
@@ -154,9 +155,13 @@ class Hub:
                 logger.info("live hub: missed events %d-%d on the layer; reading them back",
                             self.head + 1, message["prev"])  # fmt: skip
                 await self._backfill(message["prev"])
+            dispatched = 0
             for data in message.get("events", ()):
                 if data["seq"] > self.head:
                     self._dispatch(NumberedEvent.from_message(data))
+                    dispatched += 1
+            if dispatched and message.get("committed") and self.streams:
+                LIVE_DELIVERY.observe(max(0.0, time.time() - float(message["committed"])))
 
     async def _tail_check_loop(self) -> None:
         """Catch a lost last message (nothing follows to reveal the gap) and a dead layer."""

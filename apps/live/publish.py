@@ -14,6 +14,7 @@ import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.core.metrics import LIVE_EVENTS
 from apps.live import nudge
 from apps.live.events import JobChanged, LiveEvent, PushChanged
 from apps.live.models import Event
@@ -43,6 +44,7 @@ def publish(events: Iterable[LiveEvent]) -> None:
         with connection.cursor() as cursor:
             cursor.executemany(_INSERT, rows)
         transaction.on_commit(nudge.ring)
+        transaction.on_commit(lambda: LIVE_EVENTS.labels(stage="published").inc(len(rows)))
 
 
 __all__ = ["JobChanged", "PushChanged", "publish"]

@@ -22,9 +22,11 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Min
 
+from apps.core.metrics import LIVE_EVENTS
 from apps.live import nudge
 from apps.live.events import NumberedEvent
 from apps.live.models import Event
@@ -76,16 +78,25 @@ class _RaceLost(Exception):
     """Another relay numbered part of this batch."""
 
 
-def _number_in_thread() -> tuple[int, list[NumberedEvent]]:
+def _number_in_thread() -> tuple[int, list[NumberedEvent], float | None]:
     close_old_connections()
-    return number_next_batch()
+    head, events = number_next_batch()
+    # When the batch's oldest change was committed (its outbox row's time), for the hubs' delivery
+    # histogram (treeherder_live_delivery_seconds): one indexed read per batch.
+    oldest = Event.objects.filter(seq__in=[e.seq for e in events]).aggregate(t=Min("created"))["t"] if events else None
+    return head, events, oldest.timestamp() if oldest else None
 
 
-async def send_batch(layer: Any, previous_head: int, events: list[NumberedEvent]) -> bool:
+async def send_batch(
+    layer: Any, previous_head: int, events: list[NumberedEvent], committed: float | None = None
+) -> bool:
     """One layer message per batch. A failure is logged; hubs read the events back from the table."""
-    message = {"type": MESSAGE_TYPE, "prev": previous_head, "events": [e.to_message() for e in events]}
+    message: dict[str, Any] = {"type": MESSAGE_TYPE, "prev": previous_head, "events": [e.to_message() for e in events]}
+    if committed is not None:
+        message["committed"] = committed
     try:
         await layer.group_send(LIVE_GROUP, message)
+        LIVE_EVENTS.labels(stage="relayed").inc(len(events))
         return True
     except Exception as exc:  # noqa: BLE001 - Redis down must never stop numbering
         logger.warning("live relay: group_send failed (%s); hubs will read seq %d-%d from the table", exc,
@@ -107,14 +118,14 @@ class Relay:
         logger.info("live relay started (layer %s)", type(self.layer).__name__)
         while not stop.is_set():
             try:
-                head, events = await sync_to_async(_number_in_thread, thread_sensitive=False)()
+                head, events, committed = await sync_to_async(_number_in_thread, thread_sensitive=False)()
             except Exception:
                 logger.exception("live relay: numbering failed; retrying")
                 await asyncio.sleep(1.0)
                 continue
             if events:
                 self.numbered += len(events)
-                await send_batch(self.layer, head, events)
+                await send_batch(self.layer, head, events, committed)
                 continue  # drain the backlog before waiting
             await self._maybe_prune()
             await self._wait(stop)
@@ -128,6 +139,10 @@ class Relay:
                 await asyncio.wait_for(stop.wait(), timeout=POLL_SECONDS)
 
     async def _maybe_prune(self) -> None:
+        # With services, retention is a scheduled job (maintenance.prune_live_events); embedded mode
+        # has no scheduler, so its relay (inside the web process) prunes.
+        if not settings.EMBEDDED:
+            return
         now = time.monotonic()
         if now - self._last_prune < PRUNE_EVERY_SECONDS:
             return

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
+from apps.core.metrics import LIVE_EVENTS
 from apps.live import selectors
 from apps.live.events import NumberedEvent
 
@@ -94,6 +95,7 @@ class Stream:
         if len(self._buffer) >= self.buffer_size:
             # Too far behind: forget the buffer and read (last, now] back from the table instead.
             self.overflows += 1
+            LIVE_EVENTS.labels(stage="dropped").inc(len(self._buffer))
             self._buffer.clear()
             self.replay_through = self.hub.head
         else:

@@ -39,21 +39,24 @@ find_python() {
   die "Python 3.12 not found (pyenv install 3.12.1, or put python3.12 on PATH)"
 }
 
-# .venv with the pinned requirements; re-installs only when a requirements file changed.
+# .venv from the hashed lock of a requirements file (requirements.txt -> requirements.lock): every
+# transitive dependency pinned and hash-checked. Re-installs only when a requirements or lock file
+# changed; refuses a lock that no longer matches requirements*.txt (run bin/lock).
 ensure_venv() {
-  local reqfile="$1"
+  local reqfile="$1" lockfile="${1%.txt}.lock"
   ensure_debian_packages default-libmysqlclient-dev pkg-config build-essential
   if [ ! -x "$PY" ]; then
     log "creating .venv"
     "$(find_python)" -m venv "$VENV"
   fi
+  "$PY" devtools/lockfiles.py --check || die "the lock files do not match requirements*.txt: run bin/lock"
   local stamp="$VENV/.requirements-$(basename "$reqfile").sha"
   local want
-  want="$(cat requirements*.txt | sha256sum | cut -d' ' -f1)"
+  want="$(cat requirements*.txt requirements*.lock | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    log "installing $reqfile into .venv"
+    log "installing $lockfile into .venv (hash-checked)"
     "$PY" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-    "$PY" -m pip install -q --disable-pip-version-check -r "$reqfile"
+    "$PY" -m pip install -q --disable-pip-version-check --require-hashes -r "$lockfile"
     echo "$want" >"$stamp"
   fi
 }
@@ -69,24 +72,42 @@ wait_port() {
   done
 }
 
-# MariaDB, Redis and RabbitMQ on localhost: start any that does not answer (commands from
-# DESIGN.md, as the machine kind starts them) and wait until it does.
+# Is this service URL's host this machine? (Only then may we start the service.)
+url_is_local() {
+  local host
+  host="$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.urlsplit(sys.argv[1]).hostname or "")' "$1")"
+  case "$host" in
+    ""|localhost|127.*|::1|"$(hostname)"|"$(hostname -f 2>/dev/null || hostname)") return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+url_host_port() {
+  "$PY" -c 'import sys, urllib.parse; u = urllib.parse.urlsplit(sys.argv[1]); print(u.hostname or "127.0.0.1", u.port or int(sys.argv[2]))' "$1" "$2"
+}
+
+# MariaDB, Redis and RabbitMQ: each one named by a URL on this machine that does not answer is
+# started (commands from DESIGN.md, as the machine kind starts them); a service on another host is
+# only waited for, never started here.
+ensure_service() {
+  local name="$1" url="$2" default_port="$3" start="$4" host port
+  read -r host port < <(url_host_port "$url" "$default_port")
+  port_open "$host" "$port" && return 0
+  if url_is_local "$url"; then
+    log "starting $name"
+    eval "$start"
+  else
+    log "$name at $host:$port does not answer yet; it is on another host, so it is not started here"
+  fi
+  wait_port "$name" "$host" "$port"
+}
+
 ensure_services() {
-  if ! port_open 127.0.0.1 3306; then
-    log "starting MariaDB"
-    as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
-    wait_port MariaDB 127.0.0.1 3306
-  fi
-  if ! port_open 127.0.0.1 6379; then
-    log "starting Redis"
-    as_root redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
-    wait_port Redis 127.0.0.1 6379
-  fi
-  if ! port_open 127.0.0.1 5672; then
-    log "starting RabbitMQ"
-    as_root rabbitmq-server -detached
-    wait_port RabbitMQ 127.0.0.1 5672
-  fi
+  ensure_service MariaDB "${DATABASE_URL:-mysql://127.0.0.1:3306/}" 3306 \
+    'as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd'
+  ensure_service Redis "${REDIS_URL:-redis://127.0.0.1:6379/0}" 6379 \
+    'as_root redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'
+  ensure_service RabbitMQ "${CELERY_BROKER_URL:-amqp://127.0.0.1:5672//}" 5672 'as_root rabbitmq-server -detached'
   # RabbitMQ opens its port before it accepts AMQP logins; wait for a real connection.
   local tries=60
   until "$PY" - <<'PY' 2>/dev/null

@@ -8,4 +8,5 @@ from config.settings.channels import *  # noqa: F403
 from config.settings.database import *  # noqa: F403
 from config.settings.ingest import *  # noqa: F403
 from config.settings.logging import *  # noqa: F403
+from config.settings.operations import *  # noqa: F403
 from config.settings.security import *  # noqa: F403

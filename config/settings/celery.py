@@ -30,6 +30,9 @@ CELERY_TASK_QUEUES = [
             "log_parser_fail_json_unsheriffed",
         )
     ),
+    # Scheduled jobs (config/settings/operations.py): the pushlog failsafe, and the maintenance jobs.
+    Queue("pushlog", _default, routing_key="pushlog"),
+    Queue("maintenance", _default, routing_key="maintenance"),
 ]
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_DEFAULT_EXCHANGE = "default"
@@ -41,7 +44,10 @@ CELERY_TASK_ROUTES = {
     "ingest.store_pulse_pushes": {"queue": "store_pulse_pushes"},
     # The default; the scheduler names a failure queue per log (apply_async(queue=...)).
     "failures.parse_logs": {"queue": "log_parser"},
+    "maintenance.fetch_push_logs": {"queue": "pushlog"},
+    "maintenance.*": {"queue": "maintenance"},
 }
+CELERY_IMPORTS = ["workers.maintenance"]
 
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

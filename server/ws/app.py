@@ -10,6 +10,7 @@ from weakref import WeakSet
 
 from django.conf import settings
 
+from apps.core.metrics import WEBSOCKETS_OPEN
 from server.ws import auth, protocols
 from server.ws.connection import CLOSE_CREDENTIALS_ENDED, Connection
 from server.ws.origin import handshake_allowed
@@ -86,6 +87,7 @@ class GraphQLWebSocketApp:
         await send({"type": "websocket.accept", "subprotocol": protocol.name})
         connection = Connection(scope, send, protocol, self.schema)
         TICKER.add(connection)
+        WEBSOCKETS_OPEN.inc()
         try:
             while True:
                 message = await receive()
@@ -99,5 +101,6 @@ class GraphQLWebSocketApp:
                     if connection.closed:
                         break
         finally:
+            WEBSOCKETS_OPEN.dec()
             connection.closed = True
             connection.stop_all()

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 from strawberry.types.execution import PreExecutionError
 
+from apps.core.metrics import SUBSCRIPTIONS_OPEN
 from schema.live.context import LiveContext
 from server.ws import auth
 from server.ws.flow import (
@@ -49,19 +50,28 @@ class Operation:
         self.op_id = op_id
         self.leader: Leader | None = None
         self.task: asyncio.Task[None] | None = None
+        self.subscribed = False  # counted in treeherder_subscriptions_open until it ends
+
+    def _uncount(self) -> None:
+        if self.subscribed:
+            self.subscribed = False
+            SUBSCRIPTIONS_OPEN.dec()
 
     async def deliver(self, payload_text: str, frames: dict[tuple[str, str], str]) -> None:
         await self.connection.send_next(self.op_id, payload_text, frames)
 
     async def fail(self, errors_text: str) -> None:
+        self._uncount()
         await self.connection.send_error(self.op_id, errors_text)
         self.connection.operations.pop(self.op_id, None)
 
     async def finish(self) -> None:
+        self._uncount()
         if self.connection.operations.pop(self.op_id, None) is not None:
             await self.connection.send_complete(self.op_id)
 
     def stop(self) -> None:
+        self._uncount()
         if self.leader is not None:
             self.leader.leave(self)
         if self.task is not None:
@@ -246,6 +256,8 @@ class Connection:
         operation = self.operations[op_id] = Operation(self, op_id)
         how = plan(request)
         if how.is_subscription:
+            operation.subscribed = True
+            SUBSCRIPTIONS_OPEN.inc()
             REGISTRY.subscribe(
                 operation,
                 request,

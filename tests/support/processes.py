@@ -74,7 +74,7 @@ def _background(
 def run_daphne(tmp_path: Path, env: Mapping[str, str] | None = None) -> Iterator[RunningServer]:
     """Start `daphne config.asgi:application` on a free port and wait until it answers HTTP."""
     port = free_port()
-    argv = [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+    argv = [str(VENV_BIN / "daphne"), "-v", "0", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
     with _background(argv, tmp_path / f"daphne-{port}.log", env, url=f"http://127.0.0.1:{port}") as server:
         deadline = time.monotonic() + 30
         while True:

@@ -11,6 +11,7 @@ JSON is logged, counted and acked.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import signal
 import threading
@@ -75,6 +76,16 @@ def pulse_queue(spec: ListenerSpec, *, passive_exchanges: bool = True) -> Queue:
     )
 
 
+def _published_at(message: Message) -> float | None:
+    """The AMQP timestamp property (py-amqp gives a datetime; other transports a number), if any."""
+    value: Any = message.properties.get("timestamp")
+    if isinstance(value, datetime.datetime):  # naive means UTC (AMQP timestamps are epoch seconds)
+        return (value if value.tzinfo else value.replace(tzinfo=datetime.UTC)).timestamp()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
 class PulseListener:
     def __init__(
         self,
@@ -127,6 +138,9 @@ class PulseListener:
                 exchange=message.delivery_info.get("exchange", ""),
                 routing_key=message.delivery_info.get("routing_key", ""),
                 root_url=self.root_url,
+                # For the ingest-lag histogram: Pulse's publish time when the message carries one.
+                published_at=_published_at(message),
+                received_at=time.time(),
             )
             for body, message in self.buffer
         ]

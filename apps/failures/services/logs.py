@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 
 from apps.core.http import OutboundError, OutboundNotFound, OutboundTooLarge, http_stream
+from apps.core.metrics import log_parse_outcome
 from apps.failures.models import FailureLine, Group, GroupStatus, TextLogError
 from apps.failures.parsing.errorlines import ErrorLine, ErrorLineParser
 from apps.failures.parsing.errorsummary import ErrorSummary, parse_error_summary
@@ -95,6 +96,7 @@ def error_summary_fetch(url: str) -> ErrorSummary:
 def _set_status(log: JobLog, status: int) -> None:
     JobLog.objects.filter(id=log.id).update(status=status)
     log.status = status
+    log_parse_outcome(JobLog.Status(status).name.lower())  # treeherder_log_parse_total{outcome}
 
 
 def _store_error_lines(job: Job, log: JobLog, lines: list[ErrorLine]) -> int:

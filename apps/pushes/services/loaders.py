@@ -144,14 +144,18 @@ def hg_push_load(body: dict[str, Any]) -> tuple[Repository, PushData]:
     response = http_get_json(url)
     if not isinstance(response, dict) or not response.get("pushes"):
         raise Rejected("invalid_response", f"json-pushes at {url} returned no pushes")
-    push = next(iter(response["pushes"].values()))
+    return repository, hg_push_data(next(iter(response["pushes"].values())), url)
+
+
+def hg_push_data(push: dict[str, Any], url: str) -> PushData:
+    """One push of a json-pushes (version 2, full) answer as a `PushData`."""
     changesets = push.get("changesets") or []
     if not changesets:
         raise Rejected("empty_push", f"push at {url} has no changesets (obsolete push)")
     commits = tuple(
         CommitData(revision=c["node"], author=c["author"], comments=c["desc"]) for c in changesets[-MAX_COMMITS:]
     )
-    return repository, PushData(
+    return PushData(
         revision=commits[-1].revision,
         author=push["user"],
         time=datetime.datetime.fromtimestamp(int(push["date"]), tz=datetime.UTC),
