@@ -7,7 +7,8 @@ their own repository; the database is flushed when the module ends.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,22 +32,30 @@ class LiveStack:
         return self.daphne.url
 
 
-@pytest.fixture(scope="module")
-def live_stack(
-    django_db_setup: None, django_db_blocker: DjangoDbBlocker, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def running_live_stack(
+    tmp_path: Path, django_db_blocker: DjangoDbBlocker, settings: Mapping[str, str]
 ) -> Iterator[LiveStack]:
-    tmp_path = tmp_path_factory.mktemp("live")
+    """A relay and a Daphne on the test database with `settings`; the database is flushed after."""
     with django_db_blocker.unblock():
         call_command("load_reference_data", verbosity=0)
     try:
         with (
-            run_manage(tmp_path, "live_relay", env=LIVE_SETTINGS) as relay,
-            run_daphne(tmp_path, env=LIVE_SETTINGS) as daphne,
+            run_manage(tmp_path, "live_relay", env=settings) as relay,
+            run_daphne(tmp_path, env=settings) as daphne,
         ):
             yield LiveStack(daphne=daphne, relay=relay, tmp_path=tmp_path)
     finally:
         with django_db_blocker.unblock():
             call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def live_stack(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveStack]:
+    with running_live_stack(tmp_path_factory.mktemp("live"), django_db_blocker, LIVE_SETTINGS) as stack:
+        yield stack
 
 
 @pytest.fixture
