@@ -1,7 +1,7 @@
 // One job view session: the first load (liveCursor, then pushes with their job table), the two
 // subscriptions resuming from that cursor, and "next N pushes". It owns a JobStore; React reads it.
 import { query } from "./api/http";
-import { createLive, type ConnectionState, type GqlErrors, type Live } from "./api/live";
+import { createLive, type ConnectionState, type GqlErrors, type Live, type LiveSubscription } from "./api/live";
 import {
   JOB_CHANGED,
   JOB_TABLE,
@@ -116,11 +116,23 @@ export class JobViewSession {
     this.setState({ loading: false, hasMore: page.pageInfo.hasNextPage, error: null });
   }
 
+  /** The one WebSocket of the page (created on first use; graphql-ws connects lazily). */
+  private liveClient(): Live {
+    this.live ??= createLive((connection) => this.setState({ connection }));
+    return this.live;
+  }
+
+  /**
+   * Another subscription on the page's WebSocket (the Push Health panel's), sharing its connection
+   * state and retries. It ends with the session (a new repository, or a reload after CURSOR_EXPIRED).
+   */
+  watch = <TData>(sub: LiveSubscription<TData>): (() => void) => this.liveClient().subscribe(sub);
+
   private subscribeLive(): void {
-    this.live = createLive((connection) => this.setState({ connection }));
+    const live = this.liveClient();
     const onError = (errors: GqlErrors) => this.onStreamError(errors);
     this.unsubscribers.push(
-      this.live.subscribe<JobChangedSubscription>({
+      live.subscribe<JobChangedSubscription>({
         document: JOB_CHANGED,
         variables: { repository: this.repo, after: this.store.cursors.jobs },
         next: ({ jobChanged }) => {
@@ -129,7 +141,7 @@ export class JobViewSession {
         },
         error: onError,
       }),
-      this.live.subscribe<PushChangedSubscription>({
+      live.subscribe<PushChangedSubscription>({
         document: PUSH_CHANGED,
         variables: { repository: this.repo, after: this.store.cursors.pushes },
         next: ({ pushChanged }) => {

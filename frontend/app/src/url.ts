@@ -1,5 +1,5 @@
 // The view's state in the URL, so a view can be shared: /jobs?repo=autoland&revision=...&
-// selectedJob=123&tier=1,2,3&failures=1&unclassified=1&search=mochitest. Hand-written rather than
+// selectedJob=123&tier=1,2,3&failures=1&unclassified=1&search=mochitest&pushHealth=<revision>. Hand-written rather than
 // a router library: one route, a handful of query parameters.
 import { useCallback, useSyncExternalStore } from "react";
 
@@ -11,6 +11,8 @@ export interface ViewParams {
   failuresOnly: boolean;
   unclassifiedOnly: boolean;
   search: string;
+  /** The push whose Push Health panel is open (its revision). */
+  pushHealth: string | null;
 }
 
 export const DEFAULT_REPO = "autoland";
@@ -30,6 +32,7 @@ export function parseParams(search: string): ViewParams {
     failuresOnly: q.get("failures") === "1",
     unclassifiedOnly: q.get("unclassified") === "1",
     search: q.get("search") ?? "",
+    pushHealth: q.get("pushHealth") || null,
   };
 }
 
@@ -42,6 +45,7 @@ export function formatParams(params: ViewParams): string {
   if (params.unclassifiedOnly) q.set("unclassified", "1");
   if (params.search) q.set("search", params.search);
   if (params.selectedJob !== null) q.set("selectedJob", String(params.selectedJob));
+  if (params.pushHealth) q.set("pushHealth", params.pushHealth);
   return `?${q.toString()}`;
 }
 

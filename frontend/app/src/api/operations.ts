@@ -30,6 +30,10 @@ export const PUSH_FIELDS = /* GraphQL */ `
       usercancel
       superseded
     }
+    healthSummary {
+      result
+      needInvestigation
+    }
   }
 `;
 
@@ -176,110 +180,269 @@ export const PUSH_CHANGED = withFragments(
   PUSH_FIELDS,
 );
 
-// The details panel: everything the API knows about one job.
-export const JOB_DETAILS = /* GraphQL */ `
-  query JobDetails($id: ID!) {
-    job(id: $id) {
+// The details panel: everything the API knows about one job (also what the mutations answer with,
+// so the panel shows a classification as soon as it is made).
+export const JOB_DETAILS_FIELDS = /* GraphQL */ `
+  fragment JobDetailsFields on Job {
+    databaseId
+    guid
+    taskId
+    retryId
+    state
+    result
+    tier
+    who
+    reason
+    submitTime
+    startTime
+    endTime
+    duration
+    lastModified
+    signature
+    options
+    jobType {
+      name
+      symbol
+    }
+    jobGroup {
+      name
+      symbol
+    }
+    platform {
+      platform
+      osName
+      architecture
+    }
+    buildPlatform {
+      platform
+    }
+    machine {
+      name
+    }
+    failureClassification {
       databaseId
-      guid
-      taskId
-      retryId
-      state
-      result
-      tier
-      who
-      reason
-      submitTime
-      startTime
-      endTime
-      duration
-      lastModified
-      signature
-      options
-      jobType {
-        name
-        symbol
-      }
-      jobGroup {
-        name
-        symbol
-      }
-      platform {
-        platform
-        osName
-        architecture
-      }
-      buildPlatform {
-        platform
-      }
-      machine {
-        name
-      }
-      failureClassification {
-        databaseId
-        name
-      }
-      repository {
-        name
-        tcRootUrl
-      }
-      push {
-        databaseId
-        revision
-      }
-      logs {
-        name
-        url
-        parseStatus
-      }
-      textLogErrors {
-        databaseId
-        lineNumber
-        line
-        newFailure
-        bugSuggestions {
-          openRecent {
-            bugzillaId
-            summary
-          }
-          allOthers {
-            bugzillaId
-            summary
-          }
-        }
-      }
-      failureLines {
-        databaseId
-        line
-        action
-        test
-        subtest
-        status
-        expected
-        message
-        signature
-      }
-      notes {
-        databaseId
-        text
-        who
-        created
-        failureClassification {
-          name
-        }
-      }
-      bugLinks {
-        databaseId
-        who
-        created
-        bugOpen
-        bug {
+      name
+    }
+    repository {
+      name
+      tcRootUrl
+    }
+    push {
+      databaseId
+      revision
+    }
+    logs {
+      name
+      url
+      parseStatus
+    }
+    textLogErrors {
+      databaseId
+      lineNumber
+      line
+      newFailure
+      bugSuggestions {
+        openRecent {
           bugzillaId
           summary
-          status
-          resolution
         }
+        allOthers {
+          bugzillaId
+          summary
+        }
+      }
+    }
+    failureLines {
+      databaseId
+      line
+      action
+      test
+      subtest
+      status
+      expected
+      message
+      signature
+    }
+    notes {
+      databaseId
+      text
+      who
+      created
+      failureClassification {
+        name
+      }
+    }
+    bugLinks {
+      databaseId
+      who
+      created
+      bugOpen
+      bug {
+        bugzillaId
+        summary
+        status
+        resolution
       }
     }
   }
 `;
+
+export const JOB_DETAILS = withFragments(
+  /* GraphQL */ `
+  query JobDetails($id: ID!) {
+    job(id: $id) {
+      ...JobDetailsFields
+    }
+  }
+`,
+  JOB_DETAILS_FIELDS,
+);
+
+// Who is signed in (null: nobody) and the classifications a sheriff can choose from.
+export const ME = /* GraphQL */ `
+  query Me {
+    me {
+      username
+      email
+      isSheriff
+      via
+      scopes
+    }
+    failureClassifications {
+      databaseId
+      name
+    }
+  }
+`;
+
+// The errors a mutation answers as data (docs/sheriffing.md: ask for __typename).
+export const CLASSIFY_JOBS = withFragments(
+  /* GraphQL */ `
+  mutation ClassifyJobs($input: ClassifyJobsInput!) {
+    classifyJobs(input: $input) {
+      __typename
+      ... on JobsClassified {
+        notes {
+          databaseId
+        }
+        jobs {
+          ...JobDetailsFields
+        }
+      }
+      ... on NotFound {
+        message
+        ids
+      }
+      ... on InvalidInput {
+        message
+        field
+      }
+    }
+  }
+`,
+  JOB_DETAILS_FIELDS,
+);
+
+export const LINK_BUG = withFragments(
+  /* GraphQL */ `
+  mutation LinkBug($jobId: Int!, $bug: BugInput!) {
+    linkBug(jobId: $jobId, bug: $bug) {
+      __typename
+      ... on BugLinked {
+        created
+        job {
+          ...JobDetailsFields
+        }
+      }
+      ... on NotFound {
+        message
+        ids
+      }
+      ... on InvalidInput {
+        message
+        field
+      }
+    }
+  }
+`,
+  JOB_DETAILS_FIELDS,
+);
+
+// Push Health for one push: the verdict per category and the failed jobs.
+export const PUSH_HEALTH_FIELDS = /* GraphQL */ `
+  fragment PushHealthFields on PushHealth {
+    revision
+    summary {
+      result
+      needInvestigation
+      tests {
+        ...HealthMetricFields
+      }
+      builds {
+        ...HealthMetricFields
+      }
+      linting {
+        ...HealthMetricFields
+      }
+    }
+    failures {
+      category
+      classification
+      failedTests
+      job {
+        databaseId
+        result
+        tier
+        options
+        jobType {
+          name
+          symbol
+        }
+        jobGroup {
+          symbol
+        }
+        platform {
+          platform
+        }
+        failureClassification {
+          databaseId
+          name
+        }
+      }
+    }
+  }
+
+  fragment HealthMetricFields on PushHealthMetric {
+    name
+    result
+    jobs
+    failures
+    needInvestigation
+    inProgress
+  }
+`;
+
+export const PUSH_HEALTH = withFragments(
+  /* GraphQL */ `
+  query PushHealth($repository: String!, $revision: String!) {
+    pushHealth(repository: $repository, revision: $revision) {
+      ...PushHealthFields
+    }
+  }
+`,
+  PUSH_HEALTH_FIELDS,
+);
+
+export const PUSH_HEALTH_CHANGED = withFragments(
+  /* GraphQL */ `
+  subscription PushHealthChanged($repository: String!, $revision: String!, $after: String) {
+    pushHealthChanged(repository: $repository, revision: $revision, after: $after) {
+      cursor
+      pushHealth {
+        ...PushHealthFields
+      }
+    }
+  }
+`,
+  PUSH_HEALTH_FIELDS,
+);

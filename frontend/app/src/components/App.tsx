@@ -8,6 +8,7 @@ import type { RepositoriesQuery } from "../generated/graphql";
 import { keyAction, neighbourJob } from "../keyboard";
 import { jobMatcher, LEGEND } from "../model/jobs";
 import { useViewParams } from "../url";
+import { LiveContext } from "../api/liveContext";
 import { DetailsPanel, rawLogUrl, useJobDetails } from "./DetailsPanel";
 import { PushView } from "./PushView";
 
@@ -64,7 +65,7 @@ export function App({ config }: { config: AppConfig }) {
   const pushes = useMemo(() => session.store.pushes(), [session, version]);
   const selected = params.selectedJob;
   const selectedJob = selected !== null ? session.store.job(selected) : undefined;
-  const details = useJobDetails(selected, selectedJob?.lastModified);
+  const details = useJobDetails(selected, selectedJob?.seq);
 
   // The first screen renders the grids of the first pushes only (at 1920x1080 one push of 2,000
   // jobs fills it); the others are mounted one per task after it is painted, so the page shows
@@ -148,6 +149,7 @@ export function App({ config }: { config: AppConfig }) {
 
   const tier3 = params.tiers.includes(3);
   return (
+    <LiveContext.Provider value={session}>
     <div className={`app${selected !== null ? " with-details" : ""}`}>
       <header className="topbar">
         <h1>Treeherder</h1>
@@ -254,9 +256,16 @@ export function App({ config }: { config: AppConfig }) {
         </nav>
       </main>
       {selected !== null && (
-        <DetailsPanel job={details.job} error={details.error} onClose={() => select(null)} bugzillaUrl={config.bugzillaUrl} />
+        <DetailsPanel
+          job={details.job}
+          error={details.error}
+          onClose={() => select(null)}
+          onShowJob={details.replace}
+          bugzillaUrl={config.bugzillaUrl}
+        />
       )}
     </div>
+    </LiveContext.Provider>
   );
 }
 

@@ -1,9 +1,10 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { query } from "../api/http";
 import { JOB_DETAILS } from "../api/operations";
 import type { JobDetailsQuery, JobDetailsQueryVariables } from "../generated/graphql";
 import { jobStatus, statusLabel } from "../model/jobs";
-import { jobPanelSections, type JobDetails } from "./slots";
+import { useIdentity } from "../identity";
+import { jobPanelSections, type JobDetails, type PanelContext, type PickedBug } from "./slots";
 
 const when = (iso: string | null): string => (iso ? new Date(iso).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "—");
 
@@ -15,7 +16,11 @@ export function rawLogUrl(job: JobDetails): string | null {
   return (job.logs.find((log) => log.name === "live_backing_log") ?? job.logs[0])?.url ?? null;
 }
 
-/** Loads a job's details; again whenever `changeKey` (its lastModified in the grid) moves. */
+/**
+ * Loads a job's details; again whenever `changeKey` moves (the job's change sequence number in the
+ * grid: every jobChanged event for it, a bug link too, which leaves lastModified as it was).
+ * `replace` shows a version of the job the page already has (a mutation's answer).
+ */
 export function useJobDetails(id: number | null, changeKey: number | undefined) {
   const [state, setState] = useState<{ id: number | null; job: JobDetails | null; error: string | null }>({
     id: null,
@@ -33,13 +38,25 @@ export function useJobDetails(id: number | null, changeKey: number | undefined) 
     );
     return () => abort.abort();
   }, [id, changeKey]);
-  return state.id === id ? state : { id, job: null, error: null };
+  const replace = useCallback((job: JobDetails) => {
+    if (job.databaseId === id) setState({ id, job, error: null });
+  }, [id]);
+  return { ...(state.id === id ? state : { id, job: null, error: null }), replace };
 }
 
 type Suggestions = JobDetails["textLogErrors"][number]["bugSuggestions"];
 
 /** Bugs whose summaries match an error line: open ones first, at most five (Treeherder's list). */
-function BugSuggestionList({ suggestions, bugzillaUrl }: { suggestions: Suggestions; bugzillaUrl: string }) {
+function BugSuggestionList({
+  suggestions,
+  bugzillaUrl,
+  onPick,
+}: {
+  suggestions: Suggestions;
+  bugzillaUrl: string;
+  /** Signed in: each bug gets a button that fills its number into the classify form. */
+  onPick: ((bugzillaId: number) => void) | null;
+}) {
   const bugs = [
     ...suggestions.openRecent.map((bug) => ({ ...bug, open: true })),
     ...suggestions.allOthers.map((bug) => ({ ...bug, open: false })),
@@ -49,6 +66,17 @@ function BugSuggestionList({ suggestions, bugzillaUrl }: { suggestions: Suggesti
     <ul className="suggestions" aria-label="Bug suggestions">
       {bugs.map((bug) => (
         <li key={`${bug.bugzillaId ?? bug.summary}`}>
+          {onPick && bug.bugzillaId !== null && (
+            <button
+              type="button"
+              className="pick"
+              onClick={() => bug.bugzillaId !== null && onPick(bug.bugzillaId)}
+              aria-label={`Use bug ${bug.bugzillaId} in the classify form`}
+              title={`Use bug ${bug.bugzillaId} in the classify form`}
+            >
+              Use
+            </button>
+          )}{" "}
           {bug.bugzillaId !== null ? (
             <a href={`${bugzillaUrl}/show_bug.cgi?id=${bug.bugzillaId}`} target="_blank" rel="noreferrer">
               Bug {bug.bugzillaId}
@@ -77,13 +105,23 @@ export function DetailsPanel({
   job,
   error,
   onClose,
+  onShowJob,
   bugzillaUrl,
 }: {
   job: JobDetails | null;
   error: string | null;
   onClose: () => void;
+  onShowJob: (job: JobDetails) => void;
   bugzillaUrl: string;
 }) {
+  const identity = useIdentity();
+  const signedIn = identity.status === "ready" && identity.me !== null;
+  // A bug picked from the suggestions, for the form; forgotten when another job is shown.
+  const [picked, setPicked] = useState<PickedBug | null>(null);
+  const jobId = job?.databaseId;
+  useEffect(() => setPicked(null), [jobId]);
+  const onPick = useCallback((bugzillaId: number) => setPicked((last) => ({ bugzillaId, seq: (last?.seq ?? 0) + 1 })), []);
+  const panel: PanelContext = useMemo(() => ({ picked, showJob: onShowJob }), [picked, onShowJob]);
   const status = job ? jobStatus(job) : "";
   const task = job ? taskUrl(job) : null;
   return (
@@ -162,13 +200,11 @@ export function DetailsPanel({
                   <li key={error.databaseId}>
                     <span className="line-no">{error.lineNumber}</span> {error.newFailure && <strong className="new">NEW</strong>}{" "}
                     <code>{error.line}</code>
-                    <BugSuggestionList suggestions={error.bugSuggestions} bugzillaUrl={bugzillaUrl} />
+                    <BugSuggestionList suggestions={error.bugSuggestions} bugzillaUrl={bugzillaUrl} onPick={signedIn ? onPick : null} />
                   </li>
                 ))}
               </ol>
             )}
-          </section>
-          <section>
             <h3>Failure lines</h3>
             {job.failureLines.length === 0 ? (
               <p className="none">No failure lines.</p>
@@ -185,6 +221,14 @@ export function DetailsPanel({
                 ))}
               </ol>
             )}
+          </section>
+          <section>
+            {jobPanelSections.map(({ key, title, Component }) => (
+              <div key={`${key}-${job.databaseId}`} className={`panel-section section-${key}`}>
+                <h3>{title}</h3>
+                <Component job={job} panel={panel} />
+              </div>
+            ))}
             <h3>Classifications</h3>
             {job.notes.length === 0 ? (
               <p className="none">Not classified.</p>
@@ -219,12 +263,6 @@ export function DetailsPanel({
               </ul>
             )}
           </section>
-          {jobPanelSections.map(({ key, title, Component }) => (
-            <section key={key}>
-              <h3>{title}</h3>
-              <Component job={job} />
-            </section>
-          ))}
         </div>
       )}
     </aside>

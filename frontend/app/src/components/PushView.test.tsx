@@ -29,6 +29,7 @@ describe("PushView", () => {
         id: 1, revision: "abcdef0123456789".padEnd(40, "0"), author: "Dev <dev@example.com>", time: Date.UTC(2026, 0, 2),
         commitCount: 1, commits: [{ revision: "abcdef012345".padEnd(40, "1"), author: "Dev", comments: "Bug 1 - fix it\n\nmore" }],
         status: { completed: 2, pending: 0, running: 1, success: 1, testfailed: 1, busted: 0, exception: 0, retry: 0, usercancel: 0, superseded: 0 },
+        health: { result: "FAIL", needInvestigation: 1 },
       }],
       [job(1), job(2, { result: "TESTFAILED" }), job(3, { state: "RUNNING", result: "UNKNOWN" }), job(4, { tier: 3 })],
     );

@@ -1,24 +1,41 @@
 // Where later work plugs into the job view without touching its layout:
-// - jobPanelSections: extra sections of the details panel (bug suggestions once failure analysis
-//   serves them, the classify / link-bug form once sheriffing lands); each gets the job's details.
-// - pushActions: per-push links or buttons in the push header (Push Health).
-// Both are empty today; an entry is a title and a component.
+// - jobPanelSections: extra sections of the details panel (the classify / link-bug form); each gets
+//   the job's details and the panel's shared state (a bug picked from a suggestion, a way to show
+//   a mutation's answer at once).
+// - pushActions: per-push links or buttons in the push header (the Push Health badge and panel).
 import type { ComponentType } from "react";
-import type { JobDetailsQuery } from "../generated/graphql";
+import type { JobDetailsFieldsFragment } from "../generated/graphql";
+import type { Push } from "../store/convert";
 
-export type JobDetails = NonNullable<JobDetailsQuery["job"]>;
+export type JobDetails = JobDetailsFieldsFragment;
+
+/** A bug picked from the suggestions; `seq` grows with every pick, so picking the same bug again counts. */
+export interface PickedBug {
+  bugzillaId: number;
+  seq: number;
+}
+
+export interface PanelContext {
+  picked: PickedBug | null;
+  /** Show this version of the job now (a mutation's answer), before the live event arrives. */
+  showJob: (job: JobDetails) => void;
+}
 
 export interface PanelSection {
   key: string;
   title: string;
-  Component: ComponentType<{ job: JobDetails }>;
+  Component: ComponentType<{ job: JobDetails; panel: PanelContext }>;
 }
-
-export const jobPanelSections: PanelSection[] = [];
 
 export interface PushAction {
   key: string;
-  Component: ComponentType<{ repo: string; revision: string; pushId: number }>;
+  Component: ComponentType<{ repo: string; push: Push }>;
 }
 
-export const pushActions: PushAction[] = [];
+// The entries (their modules import only types from here, so there is no import cycle at run time).
+import { ClassifyForm } from "./ClassifyForm";
+import { PushHealthAction } from "./PushHealth";
+
+export const jobPanelSections: PanelSection[] = [{ key: "classify", title: "Classify", Component: ClassifyForm }];
+
+export const pushActions: PushAction[] = [{ key: "health", Component: PushHealthAction }];

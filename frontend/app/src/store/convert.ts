@@ -3,6 +3,7 @@ import type { JobEventFieldsFragment, JobTableFieldsFragment, PushFieldsFragment
 import type { Job } from "../model/jobs";
 
 export type PushStatus = PushFieldsFragment["status"];
+export type PushHealthBrief = PushFieldsFragment["healthSummary"];
 
 export interface Push {
   id: number;
@@ -13,6 +14,8 @@ export interface Push {
   commitCount: number;
   commits: PushFieldsFragment["commits"];
   status: PushStatus;
+  /** Push Health at a glance (Push.healthSummary), live with every pushChanged. */
+  health: PushHealthBrief;
 }
 
 export function pushFromApi(push: PushFieldsFragment): Push {
@@ -24,6 +27,7 @@ export function pushFromApi(push: PushFieldsFragment): Push {
     commitCount: push.commitCount,
     commits: push.commits,
     status: push.status,
+    health: push.healthSummary,
   };
 }
 

@@ -92,7 +92,7 @@ export class JobStore {
     return this.sorted;
   }
 
-  job(id: number): Job | undefined {
+  job(id: number): StoredJob | undefined {
     for (const entry of this.entries.values()) {
       const job = entry.jobs.get(id);
       if (job) return job;
