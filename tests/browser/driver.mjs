@@ -6,6 +6,7 @@
 // commands: open {url, width, height} | goto {url} | viewport {width, height} | eval {expression}
 //           waitFor {expression, timeout}
 //           click {selector} | press {key} | screenshot {path, fullPage} | axe {} | heap {} | report {}
+//           fill {selector, value} | focus {selector} | type {text} | clickToNavigate {selector}
 import { createInterface } from "node:readline";
 import AxeBuilder from "@axe-core/playwright";
 import { chromium } from "playwright-core";
@@ -58,6 +59,23 @@ const commands = {
   async click({ selector }) {
     await page.click(selector);
     return true;
+  },
+  async fill({ selector, value }) {
+    await page.fill(selector, value);
+    return true;
+  },
+  async focus({ selector }) {
+    await page.focus(selector);
+    return true;
+  },
+  async type({ text }) {
+    await page.keyboard.type(text);
+    return true;
+  },
+  // A click that loads another page (a link, a form's submit): answers once that page has loaded.
+  async clickToNavigate({ selector }) {
+    await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click(selector)]);
+    return page.url();
   },
   async press({ key }) {
     await page.keyboard.press(key);

@@ -44,6 +44,13 @@ export function useJobDetails(id: number | null, changeKey: number | undefined) 
   return { ...(state.id === id ? state : { id, job: null, error: null }), replace };
 }
 
+/** A linked bug's summary and status; a bug the mirror has not fetched yet is a stub with neither. */
+export function bugLinkText(bug: { summary: string; status: string; resolution: string }): string {
+  if (!bug.summary && !bug.status) return "(not fetched from Bugzilla yet)";
+  const status = [bug.status, bug.resolution].filter(Boolean).join(" ").toLowerCase();
+  return status ? `${bug.summary} (${status})` : bug.summary;
+}
+
 type Suggestions = JobDetails["textLogErrors"][number]["bugSuggestions"];
 
 /** Bugs whose summaries match an error line: open ones first, at most five (Treeherder's list). */
@@ -256,8 +263,7 @@ export function DetailsPanel({
                     ) : (
                       "Internal issue"
                     )}{" "}
-                    {link.bug.summary} ({link.bug.status.toLowerCase()}
-                    {link.bug.resolution ? ` ${link.bug.resolution.toLowerCase()}` : ""}) — {link.who}
+                    {bugLinkText(link.bug)} — {link.who}
                   </li>
                 ))}
               </ul>

@@ -62,6 +62,21 @@ describe("JobStore", () => {
     expect(jobs[1]).toMatchObject({ id: 6, tier: 3, state: "RUNNING", lastModified: 0 });
   });
 
+  it("an event that leaves lastModified as it was (a bug linked) still moves the job's seq (the details panel reloads on it)", () => {
+    const { store, frame } = storeWithManualFlush();
+    store.setCursor("10");
+    store.load([push(1, 100)], [job(10, 1, { state: "COMPLETED", result: "TESTFAILED" })]);
+    frame();
+    const seq = store.job(10)?.seq ?? 0;
+    store.applyJobEvent("11", job(10, 1, { state: "COMPLETED", result: "TESTFAILED" }));
+    expect(store.job(10)?.seq).toBeGreaterThan(seq);
+    store.applyJobEvent("12", job(10, 1, { state: "COMPLETED", result: "TESTFAILED", failureClassificationId: 4, lastModified: 2000 }));
+    frame();
+    expect(store.job(10)?.failureClassificationId).toBe(4); // a classification arrives live
+    store.applyJobEvent("12", job(10, 1, { state: "COMPLETED", result: "TESTFAILED", failureClassificationId: 1, lastModified: 3000 }));
+    expect(store.job(10)?.failureClassificationId).toBe(4); // the same cursor again: a duplicate
+  });
+
   it("applies job events: a new job appears, a state change replaces it, a burst is one render", () => {
     const { store, frame, renders } = storeWithManualFlush();
     store.setCursor("10");
