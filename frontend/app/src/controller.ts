@@ -24,6 +24,12 @@ import { JobStore } from "./store/jobStore";
 
 export const DEFAULT_PUSH_COUNT = 10;
 
+/** A subscription made through `watch`: how to make it on a client, and how to end it there. */
+interface Watcher {
+  attach: (live: Live) => () => void;
+  stop: (() => void) | null;
+}
+
 export interface SessionState {
   connection: ConnectionState;
   loading: boolean;
@@ -35,6 +41,7 @@ export class JobViewSession {
   readonly store: JobStore;
   private live: Live | null = null;
   private unsubscribers: Array<() => void> = [];
+  private watchers = new Set<Watcher>();
   private endCursor: string | null = null;
   private listeners = new Set<() => void>();
   /** Bumped by start() and dispose(): a load that finishes for an older generation is dropped. */
@@ -124,12 +131,22 @@ export class JobViewSession {
 
   /**
    * Another subscription on the page's WebSocket (the Push Health panel's), sharing its connection
-   * state and retries. It ends with the session (a new repository, or a reload after CURSOR_EXPIRED).
+   * state and retries. When the session loads anew (CURSOR_EXPIRED) and replaces its client, these
+   * are subscribed again on the new one; they end when their owner unsubscribes or the session ends.
    */
-  watch = <TData>(sub: LiveSubscription<TData>): (() => void) => this.liveClient().subscribe(sub);
+  watch = <TData>(sub: LiveSubscription<TData>): (() => void) => {
+    const watcher: Watcher = { attach: (live) => live.subscribe(sub), stop: null };
+    watcher.stop = watcher.attach(this.liveClient());
+    this.watchers.add(watcher);
+    return () => {
+      watcher.stop?.();
+      this.watchers.delete(watcher);
+    };
+  };
 
   private subscribeLive(): void {
     const live = this.liveClient();
+    for (const watcher of this.watchers) watcher.stop ??= watcher.attach(live);
     const onError = (errors: GqlErrors) => this.onStreamError(errors);
     this.unsubscribers.push(
       live.subscribe<JobChangedSubscription>({
@@ -167,6 +184,10 @@ export class JobViewSession {
   private stopLive(): void {
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers = [];
+    for (const watcher of this.watchers) {
+      watcher.stop?.();
+      watcher.stop = null;
+    }
     this.live?.dispose();
     this.live = null;
   }

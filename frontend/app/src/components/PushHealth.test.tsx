@@ -92,4 +92,27 @@ describe("Push Health", () => {
     fireEvent.click(await screen.findByRole("button", { name: "test-0" }));
     expect(window.location.search).toContain("selectedJob=100");
   });
+
+  it("a cursor the server no longer keeps: loads again from a new cursor and subscribes after it", async () => {
+    window.history.replaceState(null, "", `/jobs?repo=autoland&pushHealth=${"r".repeat(40)}`);
+    let cursor = 10;
+    const { fetch, sent } = fakeFetch({
+      LiveCursor: () => ({ data: { liveCursor: String((cursor += 10)) } }),
+      PushHealth: { data: { pushHealth: pushHealth("FAIL", 1) } },
+    });
+    vi.stubGlobal("fetch", fetch);
+    const live = new FakeLive();
+    render(
+      <LiveContext.Provider value={live}>
+        <PushHealthAction repo="autoland" push={push({ result: "FAIL", needInvestigation: 1 })} />
+      </LiveContext.Provider>,
+    );
+    await waitFor(() => expect(live.subs).toHaveLength(1));
+    act(() => live.subs[0]?.error([{ message: "expired", extensions: { code: "CURSOR_EXPIRED" } }]));
+    await waitFor(() => expect(live.subs).toHaveLength(2));
+    expect(live.closed).toBe(1);
+    expect(live.subs.map((sub) => sub.variables.after)).toEqual(["20", "30"]);
+    expect(sent.map((r) => r.operation)).toEqual(["LiveCursor", "PushHealth", "LiveCursor", "PushHealth"]);
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
 });

@@ -59,6 +59,8 @@ export function PushHealthAction({ repo, push }: { repo: string; push: Push }) {
 export function usePushHealth(repo: string, revision: string, live: LiveSource | null): HealthState & { error: string | null } {
   const [state, setState] = useState<HealthState>(EMPTY_HEALTH);
   const [error, setError] = useState<string | null>(null);
+  // Bumped to load again from a new cursor (the server no longer keeps the one subscribed after).
+  const [generation, setGeneration] = useState(0);
   useEffect(() => {
     let active = true;
     let unsubscribe: () => void = () => undefined;
@@ -78,7 +80,10 @@ export function usePushHealth(repo: string, revision: string, live: LiveSource |
             setState((current) => applyHealthEvent(current, pushHealthChanged.cursor, pushHealthChanged.pushHealth));
             return pushHealthChanged.cursor;
           },
-          error: (errors) => setError(errors.map((e) => e.message).join("; ")),
+          error: (errors) => {
+            if (errors.some((e) => e.extensions?.["code"] === "CURSOR_EXPIRED")) setGeneration((n) => n + 1);
+            else setError(errors.map((e) => e.message).join("; "));
+          },
         });
       } catch (failure) {
         if (active) setError(failure instanceof Error ? failure.message : String(failure));
@@ -88,7 +93,7 @@ export function usePushHealth(repo: string, revision: string, live: LiveSource |
       active = false;
       unsubscribe();
     };
-  }, [repo, revision, live]);
+  }, [repo, revision, live, generation]);
   return { ...state, error };
 }
 
