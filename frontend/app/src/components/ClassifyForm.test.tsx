@@ -129,6 +129,20 @@ describe("DetailsPanel with the form", () => {
     await waitFor(() => expect((screen.getByLabelText("Bug number") as HTMLInputElement).value).toBe("1900123"));
   });
 
+  it("a bug picked for one job is not filled into the next job's form", async () => {
+    const { fetch } = fakeFetch(SIGNED_IN);
+    vi.stubGlobal("fetch", fetch);
+    const panel = (job: JobDetails) => (
+      <DetailsPanel job={job} error={null} onClose={() => undefined} onShowJob={() => undefined} bugzillaUrl="https://bz.example" />
+    );
+    const { rerender } = render(panel(jobDetails()));
+    fireEvent.click(await screen.findByRole("button", { name: "Use bug 1900123 in the classify form" }));
+    await waitFor(() => expect((screen.getByLabelText("Bug number") as HTMLInputElement).value).toBe("1900123"));
+    rerender(panel(jobDetails({ databaseId: 8 })));
+    await screen.findByText(/Signed in as/);
+    expect((screen.getByLabelText("Bug number") as HTMLInputElement).value).toBe("");
+  });
+
   it("signed out: suggestions are links only", async () => {
     const { fetch } = fakeFetch(SIGNED_OUT);
     vi.stubGlobal("fetch", fetch);

@@ -123,12 +123,18 @@ export function DetailsPanel({
 }) {
   const identity = useIdentity();
   const signedIn = identity.status === "ready" && identity.me !== null;
-  // A bug picked from the suggestions, for the form; forgotten when another job is shown.
-  const [picked, setPicked] = useState<PickedBug | null>(null);
-  const jobId = job?.databaseId;
-  useEffect(() => setPicked(null), [jobId]);
-  const onPick = useCallback((bugzillaId: number) => setPicked((last) => ({ bugzillaId, seq: (last?.seq ?? 0) + 1 })), []);
-  const panel: PanelContext = useMemo(() => ({ picked, showJob: onShowJob }), [picked, onShowJob]);
+  // A bug picked from the suggestions, for the form: only for the job it was picked on (the form
+  // of another job never sees it).
+  const [picked, setPicked] = useState<(PickedBug & { jobId: number }) | null>(null);
+  const jobId = job?.databaseId ?? null;
+  const onPick = useCallback(
+    (bugzillaId: number) => {
+      if (jobId !== null) setPicked((last) => ({ bugzillaId, jobId, seq: (last?.seq ?? 0) + 1 }));
+    },
+    [jobId],
+  );
+  const pickedHere = picked !== null && picked.jobId === jobId ? picked : null;
+  const panel: PanelContext = useMemo(() => ({ picked: pickedHere, showJob: onShowJob }), [pickedHere, onShowJob]);
   const status = job ? jobStatus(job) : "";
   const task = job ? taskUrl(job) : null;
   return (
