@@ -206,7 +206,9 @@ def test_details_panel_keyboard_and_accessibility(server: RunningServer, tmp_pat
         browser.call("viewport", width=1920, height=1080)
         screenshot(browser, tmp_path, "details-panel-1920.png")
         report = browser.call("report")
-        assert report["blocked"] == [log_url]
+        # The only outside request is the log; the new tab's blocked navigation is sometimes
+        # requested a second time by Chromium under load (seen twice in four runs), so by set.
+        assert set(report["blocked"]) == {log_url}
         assert report["pageErrors"] == []
 
 
