@@ -60,6 +60,7 @@ def test_graphiql_page_loads_only_local_assets(server: RunningServer) -> None:
         response = requests.get(f"{server.url}{asset}", timeout=30)
         assert response.status_code == 200, asset
         assert len(response.content) > 1000
+        assert response.headers["Cache-Control"] == "max-age=315360000, public, immutable", asset
 
 
 def _run_in_graphiql(
