@@ -125,6 +125,13 @@ try {
     await page.keyboard.press("Home"); // back to the start of the line, for the screenshot
   }
   report.editor = await page.evaluate((sel) => editorText(sel), queryEditor);
+  // GraphiQL takes in an edit 100 ms after the last key (debounced): it parses the operation then,
+  // and stores it. Run before that and it runs the operation it parsed last (a query, sent over
+  // HTTP, where a subscription was typed). Stored means parsed: wait for it. (An operation from a
+  // link is parsed as the editor opens with it.)
+  if (mode === "type") {
+    await page.waitForFunction((op) => localStorage.getItem("graphiql:query") === op, operation, { timeout: 30000 });
+  }
 
   await page.click(".graphiql-execute-button");
   const responseEditor = ".graphiql-response";
