@@ -110,7 +110,11 @@ def test_a_hub_started_during_a_redis_outage_joins_the_group_when_redis_is_back(
         proxy.restore()
         locker.cursor().execute("UNLOCK TABLES")  # the hub reads the head, then receives: Redis is back
         await asyncio.to_thread(
-            wait_for, lambda: len(set(_hub_members()) - before) == 1, timeout=60, what="the hub to join the group", logs=daphne.log
+            wait_for,
+            lambda: len(set(_hub_members()) - before) == 1,
+            timeout=60,
+            what="the hub to join the group",
+            logs=daphne.log,
         )
 
         def change() -> str:
