@@ -31,6 +31,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 
 from apps.core.metrics import LIVE_DELIVERY
+from apps.core.outage import DATABASE, database_unreachable
 from apps.live import selectors
 from apps.live.events import NumberedEvent
 from apps.live.relay import LIVE_GROUP
@@ -195,7 +196,10 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the database may be down for a while: try again
-                logger.warning("live hub: tail check failed: %s", exc)
+                if database_unreachable(exc):
+                    DATABASE.failed(exc)  # one line per outage, not one a second
+                else:
+                    logger.warning("live hub: tail check failed: %s", exc)
 
     async def _join(self) -> bool:
         """Join (or refresh) the live group: True when Redis took it."""
