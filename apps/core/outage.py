@@ -97,6 +97,9 @@ class Outage:
 
 
 DATABASE = Outage("database")
+# Redis as the channel layer, as the hub and the relay see it: they call `failed` and `recovered`
+# themselves (a receive or group_add that worked ends it).
+CHANNEL_LAYER = Outage("channel_layer")
 
 
 def database_connected(**_kwargs: object) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 
 from apps.core.metrics import LIVE_DELIVERY
-from apps.core.outage import DATABASE, database_unreachable
+from apps.core.outage import CHANNEL_LAYER, DATABASE, database_unreachable
 from apps.live import selectors
 from apps.live.events import NumberedEvent
 from apps.live.relay import LIVE_GROUP
@@ -153,10 +153,11 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - keep listening through a Redis outage
-                logger.warning("live hub: channel layer receive failed (%s); retrying", exc)
+                CHANNEL_LAYER.failed(exc)  # one line per outage, not one per retry
                 self._rejoin_soon()  # Redis may have restarted and forgotten the group
                 await asyncio.sleep(1.0)
                 continue
+            CHANNEL_LAYER.recovered()
             self._last_message_at = time.monotonic()
             try:
                 await self._handle(message)
@@ -209,10 +210,10 @@ class Hub:
             raise
         except Exception as exc:  # noqa: BLE001 - Redis down: the caller retries
             logger.debug("live hub: group_add failed: %s", exc)
-            if self.joined:
-                logger.warning("live hub: lost the channel layer (%s); rejoining", exc)
+            CHANNEL_LAYER.failed(exc)
             self.joined = False
             return False
+        CHANNEL_LAYER.recovered()
         if not self.joined and self._tasks:  # not the first join at start, which _start reports
             logger.warning("live hub: joined the channel layer again")
         self.joined = True
