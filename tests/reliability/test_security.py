@@ -26,11 +26,15 @@ The other security checks of the issue live with the code they test:
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+import websockets
 
 from apps.core.http import (
     OutboundAddressNotAllowed,
@@ -42,6 +46,9 @@ from apps.core.http import (
     reset_pool,
 )
 from devtools.sample_services import SampleServer
+from tests.support.accounts import make_token, make_user
+from tests.support.processes import run_daphne
+from tests.support.ws import GraphQLWS
 
 TASK = "/api/queue/v1/task/A35mWTRuQmyj88yMnIF0fA"
 
@@ -251,3 +258,46 @@ def test_a_mixed_answer_connects_only_to_its_public_or_allowed_addresses(
 def test_which_addresses_are_public(settings: Any, address: str, allowed: bool) -> None:
     settings.OUTBOUND_ALLOWED_NETWORKS = []
     assert address_is_allowed(address) is allowed
+
+
+@pytest.mark.slow
+def test_tokens_over_websocket_and_in_urls_are_never_logged(transactional_db: None, tmp_path: Path) -> None:
+    """A real Daphne (the production authenticator): a token in connection_init (accepted, and
+    revoked-looking ones refused), in an Authorization header and in a URL's query string; DEBUG
+    logging on, so every record the process writes is there to search."""
+    live = make_token(make_user("ws-bot", password=None), "read")
+    revoked = make_token(make_user("ws-bot-2", password=None), "read", revoked=True)
+    with run_daphne(tmp_path, env={"LOG_LEVEL": "DEBUG"}) as daphne:
+
+        async def scenario() -> tuple[dict[str, Any], int | None]:
+            client = await GraphQLWS.connect(daphne.url, params={"Authorization": f"Bearer {live}"})
+            await client.subscribe("me", "{ me { username via } }")
+            answer = await client.receive()
+            await client.close()
+            refused = await GraphQLWS.connect(daphne.url, init=False)
+            await refused.send({"type": "connection_init", "payload": {"Authorization": f"Bearer {revoked}"}})
+            try:
+                while True:
+                    await refused.receive()
+            except websockets.ConnectionClosed as closed:
+                return answer, closed.rcvd.code if closed.rcvd else None
+
+        answer, refused_code = asyncio.run(scenario())
+        over_http = requests.post(
+            f"{daphne.url}/graphql",
+            json={"query": "{ me { username } }"},
+            headers={"Authorization": f"Bearer {revoked}"},
+            timeout=30,
+        ).json()
+        in_url = requests.get(
+            f"{daphne.url}/graphql", params={"query": "{ me { username } }", "token": live}, timeout=30
+        )
+        log = daphne.log()
+
+    assert answer["payload"]["data"]["me"] == {"username": "ws-bot", "via": "token"}
+    assert refused_code == 4403
+    assert over_http["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert in_url.status_code == 200
+    assert "graphql" in log  # the requests were logged ...
+    for raw in (live, revoked):
+        assert raw not in log and raw[10:] not in log  # ... without the tokens
