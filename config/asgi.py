@@ -18,6 +18,7 @@ from config.http_limits import (  # noqa: E402
     close_oversized_websocket_messages,
     raise_twisted_line_limits,
 )
+from config.websocket_close import cancel_applications_on_stop, pass_websocket_close_reasons  # noqa: E402
 from schema.schema import schema  # noqa: E402
 from server.ws.app import GraphQLWebSocketApp  # noqa: E402
 
@@ -36,6 +37,8 @@ class EmbeddedRelayStarter:
 
 raise_twisted_line_limits()
 close_oversized_websocket_messages()
+pass_websocket_close_reasons()
+cancel_applications_on_stop()
 
 application = EmbeddedRelayStarter(
     ProtocolTypeRouter(

@@ -56,6 +56,7 @@ class EnvConfig:
     outbound_allowed_hosts: list[str]
     outbound_timeout: float
     outbound_max_bytes: int
+    outbound_allowed_networks: list[str]
     cors_allowed_origins: list[str]
     port: int
     secure_https: bool
@@ -132,6 +133,10 @@ def load() -> EnvConfig:
         outbound_allowed_hosts=_env.list("OUTBOUND_ALLOWED_HOSTS", default=[]),
         outbound_timeout=_env.float("OUTBOUND_TIMEOUT", default=30.0),
         outbound_max_bytes=_env.int("OUTBOUND_MAX_BYTES", default=20 * 1024 * 1024),
+        # Outbound HTTP connects to public addresses only, even for an allowed host name; these
+        # networks (CIDR) are allowed too. Empty in production; bin/run, bin/test and bin/bench
+        # set 127.0.0.0/8 for the local sample services.
+        outbound_allowed_networks=_env.list("OUTBOUND_ALLOWED_NETWORKS", default=[]),
         cors_allowed_origins=_env.list("CORS_ALLOWED_ORIGINS", default=[]),
         port=_env.int("PORT", default=8000),
         # Served over HTTPS behind a proxy: redirect http, HSTS, secure cookies.

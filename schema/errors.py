@@ -3,7 +3,8 @@
 Errors the client caused (syntax, validation, limits, bad cursors, bad arguments) stay precise:
 they have no `original_error`, or one the code raised on purpose as a `GraphQLError`. Anything else
 is an unexpected failure inside the server: in production (DEBUG off) its message, which may carry
-internals, is replaced by "Unexpected error."; the original is logged by Strawberry with its stack.
+internals, is replaced by "Unexpected error."; the original is logged by Strawberry with its stack,
+unless it is an unreachable database, which is counted and logged once per outage (apps.core.outage).
 
 Every error carries `extensions.code`, over HTTP and WebSocket alike (docs/api-limits.md lists
 them): the code raised with it, or one given by where it arose: GRAPHQL_PARSE_FAILED (parsing),
@@ -27,6 +28,8 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
+
+from apps.core.outage import DATABASE, database_unreachable
 
 logger = logging.getLogger("treeherder.graphql")
 
@@ -155,7 +158,10 @@ def log_errors(errors: list[GraphQLError], execution_context: ExecutionContext |
     for error in errors:
         if should_mask_error(error):
             set_code(error, INTERNAL)
-            StrawberryLogger.error(error, execution_context)
+            if database_unreachable(error.original_error):
+                DATABASE.failed(error.original_error)  # type: ignore[arg-type]  # one line per outage
+            else:
+                StrawberryLogger.error(error, execution_context)
         else:
             original = error.original_error
             set_code(error, _REQUEST_ERRORS.get(type(original), BAD_USER_INPUT) if original else BAD_USER_INPUT)

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test.utils import override_settings
 
 from tests.support.processes import RunningServer, run_daphne
 
 pytest_plugins = ["tests.support.ingest"]
+
+# The sample services run on 127.0.0.1; production lets outbound HTTP reach no loopback address.
+LOOPBACK = "127.0.0.0/8"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _outbound_may_reach_loopback() -> Iterator[None]:
+    """What bin/test exports, for a plain `pytest` run too: in this process and the ones tests start.
+    (tests/reliability/test_security.py turns it off to see the address check refuse.)"""
+    os.environ.setdefault("OUTBOUND_ALLOWED_NETWORKS", LOOPBACK)
+    with override_settings(OUTBOUND_ALLOWED_NETWORKS=os.environ["OUTBOUND_ALLOWED_NETWORKS"].split(",")):
+        yield
 
 
 @pytest.fixture

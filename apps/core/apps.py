@@ -13,8 +13,14 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from apps.core import checks  # noqa: F401 - registers the system checks
         from apps.core.metrics import mark_process_dead
+        from apps.core.outage import database_connected
+
+        # A new database connection ends a database outage (apps.core.outage).
+        connection_created.connect(database_connected, dispatch_uid="apps.core.outage")
 
         # This process's live gauges (open WebSockets...) leave the machine's sums when it ends.
         atexit.register(mark_process_dead, os.getpid())

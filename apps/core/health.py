@@ -31,6 +31,8 @@ from django.db import connection
 from django.db.models import Count, Max, Min
 from kombu import Connection, pools
 
+from apps.core.outage import DATABASE, database_unreachable
+
 CHECK_TIMEOUT_SECONDS = 3.0
 LAST_RUN_KEY = "ops:last_run:{name}"  # written by workers/maintenance.py after each scheduled run
 
@@ -56,7 +58,12 @@ def _database_ping() -> str:
 
 
 async def check_database() -> str:
-    return str(await sync_to_async(_closing(_database_ping), thread_sensitive=False)())
+    try:
+        return str(await sync_to_async(_closing(_database_ping), thread_sensitive=False)())
+    except Exception as exc:
+        if database_unreachable(exc):
+            DATABASE.failed(exc)  # counted; logged once per outage
+        raise
 
 
 async def check_channel_layer() -> str:

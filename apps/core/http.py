@@ -1,8 +1,16 @@
 """Outbound HTTP (Taskcluster, hg, GitHub, Bugzilla): allowed hosts only, with timeouts and a size cap.
 
-Every outbound request of the system goes through `http_get_json`. A URL whose host is not allowed is
-refused before any connection is made: hg push URLs come from Pulse messages, so without the check a
-forged message could make a worker fetch any address. The pool is urllib3's (keep-alive, thread-safe),
+Every outbound request of the system goes through `http_get_json` or `http_stream`. A URL whose host
+is not allowed is refused before any connection is made: hg push URLs come from Pulse messages, so
+without the check a forged message could make a worker fetch any address.
+
+The address is checked too, when the connection is made: every address the allowed name resolves to
+that is not public (private, loopback, link-local such as the cloud metadata service at
+169.254.169.254, carrier-grade NAT, multicast, reserved) is refused unless OUTBOUND_ALLOWED_NETWORKS
+names its network, and the socket connects to the very address that was checked, never to a second
+resolution of the name, so a DNS answer that changes between check and connect (DNS rebinding)
+cannot slip through. Production allows no such network; bin/run, bin/test and bin/bench allow
+127.0.0.0/8 for the local sample services. The pool is urllib3's (keep-alive, thread-safe),
 created lazily per process so that forked Celery workers never share sockets.
 
 OUTBOUND_TIMEOUT is the whole budget of a request (connect, headers and body), not only of each read:
@@ -14,6 +22,7 @@ which ends a blocked read at once; the request then fails as OutboundUnavailable
 from __future__ import annotations
 
 import heapq
+import ipaddress
 import itertools
 import logging
 import os
@@ -49,6 +58,11 @@ class OutboundError(Exception):
 
 class OutboundHostNotAllowed(OutboundError):
     pass
+
+
+class OutboundAddressNotAllowed(OutboundHostNotAllowed):
+    """An allowed host name resolved only to addresses outbound HTTP may not reach (not public and
+    not in OUTBOUND_ALLOWED_NETWORKS). Final: the same answer comes next time."""
 
 
 class OutboundNotFound(OutboundError):
@@ -99,6 +113,33 @@ def url_is_allowed(url: str) -> bool:
     return any(
         host == allowed and (allowed_port is None or port == allowed_port) for allowed, allowed_port in allowed_hosts()
     )
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Non-public networks outbound HTTP may reach anyway (OUTBOUND_ALLOWED_NETWORKS, CIDR)."""
+    return [ipaddress.ip_network(item.strip(), strict=False) for item in settings.OUTBOUND_ALLOWED_NETWORKS if item]
+
+
+def address_is_allowed(address: str) -> bool:
+    """Is this resolved address one outbound HTTP may connect to? Public ones, and the allowed networks."""
+    ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone ("fe80::1%eth0")
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
+    if ip.is_global and not ip.is_multicast:
+        return True
+    return any(ip.version == network.version and ip in network for network in allowed_networks())
+
+
+class _AddressRefused(Exception):
+    """Raised from inside urllib3's connect; deliberately not an OSError, so urllib3 does not wrap it
+    as a connection failure (which would be retryable)."""
+
+    def __init__(self, host: str, addresses: list[str]) -> None:
+        listed = ", ".join(addresses) or "nothing"
+        super().__init__(f"{host} resolves to {listed}: not an address outbound HTTP may reach")
 
 
 class _Watch:
@@ -199,9 +240,37 @@ os.register_at_fork(after_in_child=_forget_watchdog)
 
 
 class _TrackedConnection:
-    """Tells the current request's watch which socket it uses (a new one, or a pooled one)."""
+    """Connects only to checked addresses, and tells the current request's watch which socket it
+    uses (a new one, or a pooled one)."""
 
     sock: socket.socket | None
+    _dns_host: str
+    port: int
+
+    def _new_conn(self) -> socket.socket:
+        """Resolve the host once, keep the addresses allowed, and connect to one of those literally
+        (urllib3's own connect, with the checked address in place of the name: TLS still verifies
+        and sends the name, which is `self.host`)."""
+        name = self._dns_host
+        try:
+            infos = socket.getaddrinfo(name, self.port, 0, socket.SOCK_STREAM)
+        except socket.gaierror:
+            return super()._new_conn()  # type: ignore[misc]  # urllib3 reports it as it does
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        permitted = [address for address in addresses if address_is_allowed(address)]
+        if not permitted:
+            raise _AddressRefused(name, addresses)
+        error: Exception | None = None
+        for address in permitted:
+            self._dns_host = address
+            try:
+                return super()._new_conn()  # type: ignore[misc]
+            except urllib3.exceptions.NewConnectionError as exc:
+                error = exc  # the next address, as urllib3's create_connection would
+            finally:
+                self._dns_host = name
+        assert error is not None
+        raise error
 
     def connect(self) -> None:
         super().connect()  # type: ignore[misc]
@@ -302,6 +371,8 @@ def _get_json(url: str, headers: dict[str, str] | None, watch: _Watch, budget: f
         if watch.expired:  # the watchdog ended it: what was read may be cut short
             raise OutboundUnavailable(f"GET {url}: no complete answer within {budget:g} s", url=url)
         complete = True
+    except _AddressRefused as exc:
+        raise OutboundAddressNotAllowed(f"GET {url}: {exc}", url=url) from exc
     except (urllib3.exceptions.HTTPError, HTTPException, OSError) as exc:
         if watch.expired:
             raise OutboundUnavailable(f"GET {url}: no complete answer within {budget:g} s", url=url) from exc
@@ -381,6 +452,8 @@ def http_stream(
                     redirect=False,
                     decode_content=False,
                 )
+            except _AddressRefused as exc:
+                raise OutboundAddressNotAllowed(f"GET {current}: {exc}", url=current) from exc
             except (urllib3.exceptions.HTTPError, HTTPException, OSError) as exc:
                 raise OutboundUnavailable(f"GET {current} failed: {type(exc).__name__}: {exc}", url=current) from exc
             status = response.status

@@ -76,6 +76,12 @@ QUEUE_DEPTH = Gauge(
 )  # fmt: skip
 LOG_PARSE = Counter("treeherder_log_parse", "Log parsing outcomes", ["outcome"])
 LOG_PARSE_DURATION = Histogram("treeherder_log_parse_duration_seconds", "Log parsing time", buckets=LATENCY_BUCKETS)
+DEPENDENCY_ERRORS = Counter(
+    "treeherder_dependency_errors", "Failures to reach a dependency (the database), logged or not", ["dependency"]
+)
+DEPENDENCY_OUTAGES = Counter(
+    "treeherder_dependency_outages", "Times a process found a dependency unreachable (a log line each)", ["dependency"]
+)
 SCHEDULED_RUNS = Counter("treeherder_scheduled_runs", "Runs of scheduled jobs", ["task", "outcome"])
 SCHEDULED_DURATION = Histogram(
     "treeherder_scheduled_duration_seconds", "Duration of scheduled jobs", ["task"],

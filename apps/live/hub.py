@@ -7,12 +7,22 @@ down) the hub reads back from the outbox table: every relay message names the he
 periodic check compares `head` with the table's head. Subscribers therefore see every event, in
 order, without duplicates, whatever the layer does.
 
+Group membership is kept, not assumed: channels-redis forgets a member after `group_expiry` (a
+day), a Redis restarted without persistence forgets every group at once, and a `group_add` that
+fails (Redis down while the hub starts) leaves the hub outside the group. redis-py retries a failed
+command for several seconds before it raises, so when Redis comes back during one of those retries
+the hub's receive simply carries on, with no error to say the membership is gone. The membership
+loop therefore joins until it succeeds (backing off while Redis is down), joins again whenever the
+receive fails or the tail check finds events the layer did not bring (the sign of a lost
+membership), and refreshes it every GROUP_REFRESH_SECONDS in any case.
+
 Streams (`apps.live.stream`) are what subscriptions iterate; the hub feeds them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Collection
@@ -21,6 +31,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 
 from apps.core.metrics import LIVE_DELIVERY
+from apps.core.outage import CHANNEL_LAYER, DATABASE, database_unreachable
 from apps.live import selectors
 from apps.live.events import NumberedEvent
 from apps.live.relay import LIVE_GROUP
@@ -29,7 +40,12 @@ from apps.live.stream import STREAM_BUFFER, CursorExpired, Stream, UnknownCursor
 logger = logging.getLogger(__name__)
 
 TAIL_CHECK_SECONDS = 1.0
-GROUP_REFRESH_SECONDS = 6 * 3600.0
+# A ZADD and an EXPIRE per process per period: cheap, and it bounds how long any undetected loss of
+# membership (a Redis restart that redis-py's retries hid) can last.
+GROUP_REFRESH_SECONDS = 60.0
+# Retrying a join that failed: doubling from the first to the most (seconds).
+JOIN_RETRY_FIRST_SECONDS = 0.5
+JOIN_RETRY_MAX_SECONDS = 5.0
 
 
 class Hub:
@@ -48,6 +64,8 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._last_message_at = 0.0
         self.backfilled = 0
+        self.joined = False  # a member of LIVE_GROUP, as far as the hub knows
+        self._join_now = asyncio.Event()  # set: (re)join without waiting for the next refresh
 
     @classmethod
     async def get(cls) -> Hub:
@@ -61,14 +79,13 @@ class Hub:
 
     async def _start(self) -> Hub:
         self.channel = await self.layer.new_channel(prefix="live-hub.")
-        try:
-            await self.layer.group_add(LIVE_GROUP, self.channel)
-        except Exception as exc:  # noqa: BLE001 - without the layer, events still come from the table
-            logger.warning("live hub: cannot join the channel layer (%s); reading events from the table", exc)
+        if not await self._join():
+            # Without the layer, events still come from the table; the membership loop keeps trying.
+            logger.warning("live hub: cannot join the channel layer; reading events from the table until it can")
         # After joining: any event numbered from here on reaches us, the rest is <= head.
         self.head = await in_db_thread(selectors.head_seq)
         self._last_message_at = time.monotonic()
-        for coro in (self._receive_loop(), self._tail_check_loop(), self._refresh_group_loop()):
+        for coro in (self._receive_loop(), self._tail_check_loop(), self._membership_loop()):
             self._tasks.append(asyncio.create_task(coro))
         logger.info("live hub %s started at cursor %d", self.channel, self.head)
         return self
@@ -136,10 +153,11 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - keep listening through a Redis outage
-                logger.warning("live hub: channel layer receive failed (%s); retrying", exc)
+                CHANNEL_LAYER.failed(exc)  # one line per outage, not one per retry
+                self._rejoin_soon()  # Redis may have restarted and forgotten the group
                 await asyncio.sleep(1.0)
-                await self._rejoin()
                 continue
+            CHANNEL_LAYER.recovered()
             self._last_message_at = time.monotonic()
             try:
                 await self._handle(message)
@@ -172,24 +190,52 @@ class Hub:
             try:
                 db_head = await in_db_thread(selectors.head_seq)
                 if db_head > self.head and time.monotonic() - self._last_message_at > TAIL_CHECK_SECONDS:
+                    # The layer did not bring these: the hub may no longer be a member of the group.
+                    self._rejoin_soon()
                     async with self._lock:
                         await self._backfill(db_head)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the database may be down for a while: try again
-                logger.warning("live hub: tail check failed: %s", exc)
+                if database_unreachable(exc):
+                    DATABASE.failed(exc)  # one line per outage, not one a second
+                else:
+                    logger.warning("live hub: tail check failed: %s", exc)
 
-    async def _rejoin(self) -> None:
+    async def _join(self) -> bool:
+        """Join (or refresh) the live group: True when Redis took it."""
         try:
             await self.layer.group_add(LIVE_GROUP, self.channel)
-        except Exception as exc:  # noqa: BLE001
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Redis down: the caller retries
             logger.debug("live hub: group_add failed: %s", exc)
+            CHANNEL_LAYER.failed(exc)
+            self.joined = False
+            return False
+        CHANNEL_LAYER.recovered()
+        if not self.joined and self._tasks:  # not the first join at start, which _start reports
+            logger.warning("live hub: joined the channel layer again")
+        self.joined = True
+        return True
 
-    async def _refresh_group_loop(self) -> None:
-        # channels-redis forgets group members after group_expiry (a day); stay a member.
+    def _rejoin_soon(self) -> None:
+        self._join_now.set()
+
+    async def _membership_loop(self) -> None:
+        """Stay a member of the live group: retry a failed join with backoff until it succeeds,
+        rejoin at once when asked (`_rejoin_soon`), and refresh every GROUP_REFRESH_SECONDS."""
+        delay = JOIN_RETRY_FIRST_SECONDS
         while True:
-            await asyncio.sleep(GROUP_REFRESH_SECONDS)
-            await self._rejoin()
+            if self.joined:
+                delay = JOIN_RETRY_FIRST_SECONDS
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._join_now.wait(), GROUP_REFRESH_SECONDS)
+            else:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, JOIN_RETRY_MAX_SECONDS)
+            self._join_now.clear()
+            await self._join()
 
 
 __all__ = ["CursorExpired", "Hub", "Stream", "UnknownCursor"]

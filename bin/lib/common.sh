@@ -127,6 +127,14 @@ export_local_service_env() {
   : "${CELERY_BROKER_URL:=amqp://guest:guest@127.0.0.1:5672//}"
   : "${PULSE_URL:=$CELERY_BROKER_URL}"
   export DATABASE_URL REDIS_URL CELERY_BROKER_URL PULSE_URL
+  allow_loopback_outbound
+}
+
+# Outbound HTTP may reach loopback: the sample Taskcluster/hg/GitHub/Bugzilla server runs on
+# 127.0.0.1 (production allows no private network; docs/configuration.md).
+allow_loopback_outbound() {
+  : "${OUTBOUND_ALLOWED_NETWORKS:=127.0.0.0/8}"
+  export OUTBOUND_ALLOWED_NETWORKS
 }
 
 # Create the database named by a mysql:// DATABASE_URL if it does not exist yet.

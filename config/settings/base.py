@@ -111,6 +111,7 @@ GITHUB_TOKEN = CONFIG.github_token
 OUTBOUND_ALLOWED_HOSTS = CONFIG.outbound_allowed_hosts
 OUTBOUND_TIMEOUT = CONFIG.outbound_timeout
 OUTBOUND_MAX_BYTES = CONFIG.outbound_max_bytes
+OUTBOUND_ALLOWED_NETWORKS = CONFIG.outbound_allowed_networks
 
 REDIS_URL = CONFIG.redis_url
 

@@ -1,8 +1,10 @@
 """Logging: one line per record on stderr, level from LOG_LEVEL; JSON lines with LOG_FORMAT=json.
 
-Every record passes the handler's filters: secrets are masked (apps.core.logs.RedactSecrets) and the
-current request's or task's id is attached (`request_id`). With SENTRY_DSN set, errors also go to
-Sentry (sentry-sdk, its Django and Celery integrations; no personal data sent).
+Every record passes the handler's filters: a traceback of an unreachable database becomes part of
+one line per outage (apps.core.outage.CollapseOutageTracebacks), secrets are masked
+(apps.core.logs.RedactSecrets) and the current request's or task's id is attached (`request_id`).
+With SENTRY_DSN set, errors also go to Sentry (sentry-sdk, its Django and Celery integrations; no
+personal data sent).
 """
 
 from config.env import CONFIG, OPS
@@ -11,6 +13,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
+        "collapse_outages": {"()": "apps.core.outage.CollapseOutageTracebacks"},
         "redact": {"()": "apps.core.logs.RedactSecrets"},
         "current_id": {"()": "apps.core.logs.CurrentId"},
     },
@@ -26,7 +29,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if OPS.log_format == "json" else "standard",
-            "filters": ["current_id", "redact"],
+            "filters": ["collapse_outages", "current_id", "redact"],
         }
     },
     "root": {"handlers": ["console"], "level": CONFIG.log_level},

@@ -18,6 +18,7 @@ import strawberry
 from django.db import DatabaseError, close_old_connections
 from graphql import GraphQLError
 
+from apps.core.outage import DATABASE, database_unreachable
 from apps.live.events import NumberedEvent
 from apps.live.hub import Hub
 from apps.live.stream import CursorExpired, Stream, UnknownCursor
@@ -127,15 +128,19 @@ async def _prepare_readable(info: LiveInfo, seq: int, loader: type[SelectorLoade
         try:
             await loader.of(info).load(key)
         except DatabaseError as exc:
-            if not outage_logged:  # one line per outage, not one per retry
+            if database_unreachable(exc):
+                DATABASE.failed(exc)  # counted; the process logs one line per outage, not one per event
+                if not outage_logged:
+                    logger.debug("live: holding event %d until the database answers (%s)", seq, exc)
+            elif not outage_logged:  # one line per held event, not one per retry
                 logger.warning("live: holding event %d until the database answers (%s)", seq, exc)
-                outage_logged = True
+            outage_logged = True
             await db(close_old_connections)()  # the broken connection is replaced on the next try
             await asyncio.sleep(delay)
             delay = min(delay * 2, HOLD_RETRY_MAX_SECONDS)
             continue
         if outage_logged:
-            logger.warning("live: database answers again; delivering event %d", seq)
+            logger.debug("live: database answers again; delivering event %d", seq)
         return cursor
 
 

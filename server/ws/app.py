@@ -12,10 +12,14 @@ from django.conf import settings
 
 from apps.core.metrics import WEBSOCKETS_OPEN
 from server.ws import auth, protocols
-from server.ws.connection import CLOSE_CREDENTIALS_ENDED, Connection
+from server.ws.connection import CLOSE_CREDENTIALS_ENDED, CLOSE_GOING_AWAY, Connection
 from server.ws.origin import handshake_allowed
 
 logger = logging.getLogger(__name__)
+
+# How long a stopping process waits for a client to answer its 1001 close frame before it lets
+# Daphne drop the socket (the frame itself is on the wire by then).
+GOING_AWAY_WAIT_SECONDS = 2.0
 
 GRAPHQL_PATHS = ("/graphql", "/graphql/")
 
@@ -100,7 +104,28 @@ class GraphQLWebSocketApp:
                     await connection.receive_text(text or "")
                     if connection.closed:
                         break
+        except asyncio.CancelledError:
+            # Daphne cancels every application instance when the process stops (SIGTERM: the
+            # reactor's "before shutdown" trigger `Server.kill_all_applications`, which waits for
+            # them) and at no other time while the socket is open. Say "going away" so that clients
+            # reconnect at once and can tell a restart from a crash (a dropped TCP connection).
+            await _going_away(connection, receive)
+            raise
         finally:
             WEBSOCKETS_OPEN.dec()
             connection.closed = True
             connection.stop_all()
+
+
+async def _going_away(connection: Connection, receive: Any) -> None:
+    """Close with 1001 and wait (briefly) for the client's close frame: while this coroutine runs,
+    Daphne's shutdown waits, so the frame is written before the reactor drops every socket."""
+    if connection.closed:
+        return
+    await connection.close(CLOSE_GOING_AWAY, "Server restarting: reconnect")
+    try:
+        async with asyncio.timeout(GOING_AWAY_WAIT_SECONDS):
+            while (await receive())["type"] != "websocket.disconnect":
+                pass
+    except TimeoutError:
+        pass

@@ -38,6 +38,8 @@ MAX_OPERATIONS = 100
 # The token a connection authenticated with was revoked or expired (graphql-ws clients treat 4401 as
 # fatal and do not reconnect with the same credentials).
 CLOSE_CREDENTIALS_ENDED = 4401
+# The server process is stopping (SIGTERM): RFC 6455's "going away". Clients reconnect at once.
+CLOSE_GOING_AWAY = 1001
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createLive, type ConnectionState } from "./live";
+import { CLOSE_GOING_AWAY, createLive, retryDelay, type ConnectionState } from "./live";
 
 /** A WebSocket a test plays the server of: graphql-transport-ws frames, recorded and answered. */
 class FakeSocket {
@@ -101,5 +101,17 @@ describe("live subscriptions", () => {
     second.receive({ type: "next", id: resumed.id, payload: { data: { jobChanged: { cursor: "103" } } } });
     expect(seen).toEqual(["101", "102", "103"]);
     live.dispose();
+  });
+
+  it("reconnect at once after the server said it is going away (1001), with backoff otherwise", () => {
+    const half = () => 0.5; // the middle of the jitter
+    expect(retryDelay(0, CLOSE_GOING_AWAY, half)).toBe(125);
+    expect(retryDelay(0, CLOSE_GOING_AWAY, () => 0)).toBe(0);
+    // A restart that takes longer: the next attempts back off as after any other close.
+    expect(retryDelay(1, CLOSE_GOING_AWAY, half)).toBe(1000);
+    expect(retryDelay(0, 1006, half)).toBe(500); // dropped without a close frame (a crash)
+    expect(retryDelay(0, undefined, half)).toBe(500);
+    expect(retryDelay(3, 1006, half)).toBe(4000);
+    expect(retryDelay(10, 1006, half)).toBe(10_000);
   });
 });

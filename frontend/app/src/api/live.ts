@@ -24,6 +24,20 @@ export function wsUrl(location: Location = window.location): string {
   return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql`;
 }
 
+/** The server is restarting (a graceful stop closes every socket with this code). */
+export const CLOSE_GOING_AWAY = 1001;
+
+/**
+ * Milliseconds to wait before reconnect attempt `retries` (0: the first since the last connection).
+ * After 1001 ("going away": the server is restarting, another process is there or soon will be) the
+ * first attempt is at once, within 250 ms of jitter so that a fleet of tabs does not arrive in one
+ * instant. Otherwise, and for later attempts: 0.5 s, 1 s, 2 s ... at most 10 s, with jitter.
+ */
+export function retryDelay(retries: number, closeCode: number | undefined, random: () => number = Math.random): number {
+  if (closeCode === CLOSE_GOING_AWAY && retries === 0) return 250 * random();
+  return Math.min(10_000, 500 * 2 ** retries) * (0.75 + random() / 2);
+}
+
 /** How long "resynced" shows after a reconnect before the state reads "live" again. */
 const RESYNCED_MS = 4000;
 
@@ -33,6 +47,7 @@ export function createLive(
   webSocketImpl?: unknown,
 ): Live {
   let everConnected = false;
+  let lastCloseCode: number | undefined;
   let resyncTimer: ReturnType<typeof setTimeout> | undefined;
   const client: Client = createClient({
     url,
@@ -42,10 +57,8 @@ export function createLive(
     keepAlive: 10_000,
     retryAttempts: Number.POSITIVE_INFINITY,
     shouldRetry: () => true,
-    // 0.5 s, 1 s, 2 s ... at most 10 s, with jitter: a fleet of tabs does not reconnect in step.
     retryWait: async (retries) => {
-      const wait = Math.min(10_000, 500 * 2 ** retries) * (0.75 + Math.random() / 2);
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await new Promise((resolve) => setTimeout(resolve, retryDelay(retries, lastCloseCode)));
     },
     on: {
       connecting: () => onState(everConnected ? "reconnecting" : "connecting"),
@@ -59,7 +72,8 @@ export function createLive(
         clearTimeout(resyncTimer);
         resyncTimer = setTimeout(() => onState("live"), RESYNCED_MS);
       },
-      closed: () => {
+      closed: (event) => {
+        lastCloseCode = (event as { code?: number } | undefined)?.code;
         if (everConnected) onState("reconnecting");
       },
     },

@@ -1,0 +1,111 @@
+"""During a database outage the web process logs one line when the database becomes unreachable
+and one when it is back, not a traceback per failed request (issue 15); every error is still
+counted (`treeherder_dependency_errors_total`).
+
+Daphne reaches MariaDB through a proxy the test cuts for a few seconds, while HTTP GraphQL queries,
+readiness probes, a query over WebSocket and an open subscription (whose hub checks the outbox every
+second) keep failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import requests
+from django.core.management import call_command
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.graphql import graphql_post
+from tests.support.processes import RunningServer, run_daphne
+from tests.support.processes import test_database_url as database_url
+from tests.support.workers import TcpProxy, wait_for
+from tests.support.ws import GraphQLWS
+
+pytestmark = [pytest.mark.slow]
+
+LIVE_SETTINGS = {"DJANGO_SETTINGS_MODULE": "tests.support.live_settings"}
+QUERY = "{ repositories { name } }"
+SUBSCRIPTION = 'subscription { jobChanged(repository: "autoland") { cursor } }'
+DOWN = "database unavailable"
+BACK = "database available again"
+
+
+@pytest.fixture
+def stack(transactional_db: None, tmp_path: Path) -> Iterator[tuple[RunningServer, TcpProxy]]:
+    call_command("load_reference_data", verbosity=0)
+    url = urlparse(database_url())
+    proxy = TcpProxy((url.hostname or "127.0.0.1", url.port or 3306))
+    proxied = database_url().replace(f"{url.hostname}:{url.port}", f"127.0.0.1:{proxy.port}")
+    try:
+        with run_daphne(tmp_path, env={**LIVE_SETTINGS, "DATABASE_URL": proxied}) as daphne:
+            yield daphne, proxy
+    finally:
+        proxy.cut()
+
+
+def _counter(base_url: str, name: str, **labels: str) -> float:
+    text = requests.get(f"{base_url}/metrics", timeout=30).text
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                total += sample.value
+    return total
+
+
+def _query_ok(base_url: str) -> bool:
+    body = graphql_post(base_url, QUERY).json()
+    return "errors" not in body and bool(body["data"]["repositories"])
+
+
+def test_a_database_outage_logs_one_line_when_it_starts_and_one_when_it_ends(
+    stack: tuple[RunningServer, TcpProxy],
+) -> None:
+    daphne, proxy = stack
+    assert _query_ok(daphne.url)
+    errors_before = _counter(daphne.url, "treeherder_dependency_errors_total", dependency="database")
+    outages_before = _counter(daphne.url, "treeherder_dependency_outages_total", dependency="database")
+    log_before = len(daphne.log())
+
+    async def scenario() -> tuple[int, list[dict[str, object]]]:
+        client = await GraphQLWS.connect(daphne.url)
+        await client.subscribe("live", SUBSCRIPTION)
+        inbox = client.collect_in_background()
+        await asyncio.sleep(1.0)
+        proxy.cut()
+        failed = 0
+        deadline = time.monotonic() + 4.0
+        while time.monotonic() < deadline:
+            body = await asyncio.to_thread(lambda: graphql_post(daphne.url, QUERY).json())
+            assert body["errors"][0]["message"] == "Unexpected error.", body
+            failed += 1
+            ready = await asyncio.to_thread(requests.get, f"{daphne.url}/healthz/ready", timeout=30)
+            assert ready.status_code == 503, ready.text
+            await client.subscribe(f"q{failed}", QUERY)
+        proxy.restore()
+        await asyncio.to_thread(
+            wait_for, lambda: _query_ok(daphne.url), timeout=60, what="queries to work again", logs=daphne.log
+        )
+        for _ in range(3):
+            assert await asyncio.to_thread(_query_ok, daphne.url)
+        await client.close()
+        return failed, inbox
+
+    failed, inbox = asyncio.run(scenario())
+
+    log = daphne.log()[log_before:]
+    assert failed >= 2
+    assert log.count(DOWN) == 1, log[-6000:]
+    assert log.count(BACK) == 1, log[-6000:]
+    assert "Traceback" not in log, log[-6000:]
+    # Every failed request was still counted; the outage once.
+    errors = _counter(daphne.url, "treeherder_dependency_errors_total", dependency="database") - errors_before
+    assert errors >= failed * 2  # each HTTP query and each readiness probe, at least
+    assert _counter(daphne.url, "treeherder_dependency_outages_total", dependency="database") - outages_before == 1
+    # The queries over the socket failed with the masked error too, the socket stayed open.
+    assert all(m["type"] in ("next", "complete", "error") for m in inbox), inbox
