@@ -19,7 +19,7 @@ def module_database(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -
     with django_db_blocker.unblock():
         created = None
         if not connection.settings_dict["NAME"].startswith("test_"):
-            created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+            created = setup_databases(verbosity=0, interactive=False, aliases=dict.fromkeys(["default"]))
         try:
             yield
         finally:

@@ -21,15 +21,19 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
+import signal
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import redis
 import requests
 import slugid
 import websockets
@@ -84,6 +88,8 @@ class FaultStack:
     at will (`kind` is one of KINDS; a name may be anything, so two relays can run at once)."""
 
     KINDS = ("web", "relay", "worker", "listener_tasks", "listener_pushes")
+    # Two ingestion workers, as production runs several: a killed one's batches go to the other.
+    STARTED = ("web", "relay", "worker", "worker-2", "listener_tasks", "listener_pushes")
 
     def __init__(
         self,
@@ -124,13 +130,16 @@ class FaultStack:
     def start(self, name: str, kind: str | None = None) -> Process:
         assert name not in self.processes, f"{name} is already running"
         stack = contextlib.ExitStack()
-        process = stack.enter_context(run_process(self._argv(kind or name), self.tmp_path, name, self.env))
+        kind = kind or name.split("-")[0]
+        process = stack.enter_context(run_process(self._argv(kind), self.tmp_path, name, self.env))
         self.processes[name] = (stack, process)
         return process
 
     def start_all(self) -> None:
-        for kind in self.KINDS:
-            self.start(kind)
+        """Start whatever of STARTED is not running, and wait until the stack consumes."""
+        for name in self.STARTED:
+            if name not in self.processes:
+                self.start(name)
         self.wait_ready()
 
     def kill(self, name: str) -> None:
@@ -151,11 +160,8 @@ class FaultStack:
         real = self.broker.real
         queues = [f"queue/{self.pulse_owner}/tasks", f"queue/{self.pulse_owner}/resultsets"]
         wait(lambda: _answers(f"{self.url}/healthz/live"), timeout=timeout, what="Daphne", logs=self.logs)
-        for queue in queues:
-            wait(lambda q=queue: queue_has_consumer(real, q), timeout=timeout, what=f"a consumer on {queue}",
-                 logs=self.logs)  # fmt: skip
-        for queue in ("store_pulse_tasks", "store_pulse_pushes"):
-            wait(lambda q=queue: queue_has_consumer(real, q), timeout=timeout, what=f"a worker on {queue}",
+        for queue in [*queues, "store_pulse_tasks", "store_pulse_pushes"]:
+            wait(partial(queue_has_consumer, real, queue), timeout=timeout, what=f"a consumer on {queue}",
                  logs=self.logs)  # fmt: skip
 
     def logs(self) -> str:
@@ -168,7 +174,15 @@ class FaultStack:
             if service.proxy._server is None:
                 service.proxy.restore()
 
+    def stop_extra(self) -> None:
+        """Stop what a fault added (a second relay)."""
+        for name in [n for n in self.processes if n not in self.STARTED]:
+            self.stop(name)
+
     def close(self) -> None:
+        for _, process in self.processes.values():  # SIGTERM to all first: they stop in parallel
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.process.pid, signal.SIGTERM)
         for name in list(self.processes):
             self.stop(name)
         for service in (self.database, self.broker, self.redis):
@@ -316,7 +330,7 @@ class Subscriber(threading.Thread):
             except websockets.ConnectionClosed as exc:
                 self.closes.append((time.monotonic(), exc.rcvd.code if exc.rcvd else "no close frame"))
             except (OSError, TimeoutError, AssertionError, websockets.InvalidHandshake) as exc:
-                self.closes.append((time.monotonic(), f"{type(exc).__name__}: {exc}"[:200]))
+                self.closes.append((time.monotonic(), type(exc).__name__))
             if not self._halt.is_set():
                 await asyncio.sleep(0.2)
 
@@ -379,7 +393,9 @@ class HealthMonitor:
             at = time.monotonic()
             try:
                 response = requests.get(self.base_url + path, timeout=5)
-                body = response.json() if response.headers.get("content-type", "").startswith("application/json") else None
+                body = (
+                    response.json() if response.headers.get("content-type", "").startswith("application/json") else None
+                )
                 self.samples[path].append(Sample(at, response.status_code, body))
             except (requests.RequestException, ValueError):
                 self.samples[path].append(Sample(at, None, None))
@@ -453,17 +469,11 @@ class Readiness:
 
 
 def run_scenario(
-    stack: FaultStack,
-    name: str,
-    plan: StreamPlan,
-    fault: Callable[[Scenario], None],
-    *,
-    hg_url: str,
-    readiness: Readiness = Readiness(),
-    settle_timeout: float = 180,
+    stack: FaultStack, fault: Fault, plan: StreamPlan, seconds: float, *, hg_url: str, settle_timeout: float = 240
 ) -> Report:
-    """Run `plan` through `stack` with `fault` injected; returns the report (its `problems` list the
-    broken promises). The stack is left running with every proxy open."""
+    """Run `plan` through `stack` with `fault` injected for `seconds`; returns the report (its
+    `problems` list the broken promises). The stack is left running with every proxy open."""
+    readiness = fault.readiness
     close_old_connections()
     wait(lambda: not Event.objects.filter(seq__isnull=True).exists(), timeout=60, what="a settled outbox",
          logs=stack.logs)  # fmt: skip
@@ -478,7 +488,7 @@ def run_scenario(
         scenario = Scenario(stack, plan, publisher, subscriber, monitor)
         publisher.start()
         try:
-            fault(scenario)
+            fault.inject(scenario, seconds)
         finally:
             stack.restore_all()
         if not scenario.fault_ended:
@@ -497,15 +507,26 @@ def run_scenario(
     problems += _readiness_problems(scenario, readiness)
     figures = _figures(scenario, settled, readiness)
     return Report(
-        name=name,
+        name=fault.name,
         published=len(publisher.sent),
         jobs=len(expected_jobs),
         events=len(subscriber.receipts),
         fault_seconds=scenario.fault_ended - (scenario.fault_started or scenario.fault_ended),
         figures=figures,
         problems=problems,
-        closes=[code for _, code in subscriber.closes],
+        closes=_runs([code for _, code in subscriber.closes]),
     )
+
+
+def _runs(items: list[Any]) -> list[str]:
+    """["a", "b", "b"] -> ["a", "b x2"]: a client retrying a refused connection says so once."""
+    runs: list[list[Any]] = []
+    for item in items:
+        if runs and runs[-1][0] == item:
+            runs[-1][1] += 1
+        else:
+            runs.append([item, 1])
+    return [f"{item} x{n}" if n > 1 else str(item) for item, n in runs]
 
 
 def _head() -> int:
@@ -515,7 +536,7 @@ def _head() -> int:
 
 def _autoland_job_events(after: int) -> list[tuple[int, dict[str, Any]]]:
     repo = Repository.objects.get(name=synthetic.REPOSITORY)
-    return list(
+    return list(  # type: ignore[arg-type]  # seq is never NULL past a cursor
         Event.objects.filter(repository_id=repo.id, type="job.changed", seq__gt=after)
         .order_by("seq")
         .values_list("seq", "payload")
@@ -579,7 +600,7 @@ def _delivery_problems(start_cursor: int, subscriber: Subscriber) -> list[str]:
     problems = []
     if received != expected:
         dupes = [c for c, n in Counter(received).items() if n > 1]
-        gaps = sorted(set(expected) - set(str(c) for c in received), key=int)
+        gaps = sorted(set(expected) - {str(c) for c in received}, key=int)
         problems.append(
             f"subscriber cursors != outbox cursors: {len(received)} received, {len(expected)} in the outbox, "
             f"duplicates {dupes[:5]}, missing {gaps[:5]}"
@@ -590,7 +611,9 @@ def _delivery_problems(start_cursor: int, subscriber: Subscriber) -> list[str]:
             problems.append(f"cursor {receipt.cursor} delivered without its job: {receipt.errors}")
             break
         if receipt.cursor in guids and guids[receipt.cursor] != receipt.guid:
-            problems.append(f"cursor {receipt.cursor} delivered job {receipt.guid}, the outbox has {guids[receipt.cursor]}")
+            problems.append(
+                f"cursor {receipt.cursor} delivered job {receipt.guid}, the outbox has {guids[receipt.cursor]}"
+            )
             break
     return problems
 
@@ -636,7 +659,7 @@ def _figures(scenario: Scenario, settled: float, readiness: Readiness) -> dict[s
         figures["ready"] = _first_after(scenario.monitor.samples["/healthz/ready"], end, lambda s: s.status == 200)
     for dependency in readiness.status_down:
         figures[f"{dependency} up"] = _first_after(
-            scenario.monitor.samples["/healthz/status"], end, lambda s, d=dependency: _status_ok(s, d)
+            scenario.monitor.samples["/healthz/status"], end, partial(_status_ok, dependency=dependency)
         )
     figures["first event"] = next((r.at - end for r in scenario.subscriber.receipts if r.at >= end), None)
     # Caught up: from whichever came last, the fault's end or the last publish.
@@ -655,3 +678,85 @@ def outage(proxy: TcpProxy, scenario: Scenario, seconds: float) -> Iterator[None
     finally:
         proxy.restore()
         scenario.recovered()
+
+
+# --- the faults ------------------------------------------------------------------------------------
+
+
+def _worker_sigkill(s: Scenario, seconds: float) -> None:
+    s.wait_for_jobs(1)  # the worker is inside the stream: it holds prefetched, unacked batches
+    s.fault()
+    s.stack.kill("worker")  # its unacked batches go back to the queue, to worker-2
+    s.recovered()  # the survivor carries on; a supervisor restarts the dead one meanwhile
+    if seconds:
+        time.sleep(seconds)
+        s.stack.start("worker")
+
+
+def _listeners_sigkill(s: Scenario, seconds: float) -> None:
+    s.wait_for_jobs(1)
+    s.fault()
+    s.stack.kill("listener_tasks")  # with a batch in hand, enqueued or not: never acked
+    s.stack.kill("listener_pushes")
+    time.sleep(seconds)  # what is published meanwhile waits in the durable Pulse queues
+    s.stack.start("listener_tasks")
+    s.stack.start("listener_pushes")
+    s.recovered()
+
+
+def _database_cut(s: Scenario, seconds: float) -> None:
+    s.wait_for_jobs(1)
+    with outage(s.stack.database.proxy, s, seconds):
+        pass  # web, relay and worker all lose the database; Pulse goes on publishing
+
+
+def _redis_killed(s: Scenario, seconds: float) -> None:
+    s.wait_for_jobs(1)
+    with outage(s.stack.redis.proxy, s, seconds):
+        # Killed, not only unreachable: it comes back empty (channel-layer groups, the relay's
+        # doorbell, the cache). Only the stack's own Redis database (REDIS_URL's) is flushed.
+        redis.Redis.from_url(s.stack.redis.real).flushdb()
+
+
+def _daphne_restarted(s: Scenario, seconds: float) -> None:
+    s.wait_for_jobs(1)
+    s.fault()
+    s.stack.stop("web")  # SIGTERM, as a deploy does; the subscriber reconnects with its cursor
+    time.sleep(seconds)
+    s.stack.start("web")
+    s.recovered()
+    wait(lambda: bool(s.subscriber.subscribed[1:]), timeout=120, what="the subscriber to resume", logs=s.stack.logs)
+
+
+def _broker_cut(s: Scenario, seconds: float) -> None:
+    s.wait_for_jobs(1)
+    with outage(s.stack.broker.proxy, s, seconds):
+        pass  # listeners and worker lose RabbitMQ; Pulse (the publisher) keeps publishing
+
+
+def _two_relays(s: Scenario, seconds: float) -> None:
+    s.fault()
+    s.stack.start("relay-2", "relay")  # both number the same outbox for the whole stream
+    s.wait_for_jobs(s.plan.pushes * s.plan.tasks, timeout=300)
+    s.stack.stop("relay-2")
+    s.recovered()
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    inject: Callable[[Scenario, float], None]
+    readiness: Readiness
+    seconds: float  # how long it lasts in bench/reliability (the issue's figures); tests go shorter
+
+
+WORKER_SIGKILL = Fault("worker SIGKILL", _worker_sigkill, Readiness(), 5.0)
+LISTENERS_SIGKILL = Fault("listeners SIGKILL", _listeners_sigkill, Readiness(), 5.0)
+DATABASE_CUT = Fault("MariaDB cut", _database_cut, Readiness(ready_drops=True), 30.0)
+# Readiness stays up by design when Redis is gone (the hub reads from the table); the status page
+# says so.
+REDIS_KILLED = Fault("Redis killed", _redis_killed, Readiness(status_down=("channel_layer", "cache")), 30.0)
+DAPHNE_RESTARTED = Fault("Daphne restarted", _daphne_restarted, Readiness(ready_drops=True), 5.0)
+BROKER_CUT = Fault("RabbitMQ cut", _broker_cut, Readiness(status_down=("broker",)), 20.0)
+TWO_RELAYS = Fault("two relays", _two_relays, Readiness(), 0.0)
+FAULTS = (WORKER_SIGKILL, LISTENERS_SIGKILL, DATABASE_CUT, REDIS_KILLED, DAPHNE_RESTARTED, BROKER_CUT, TWO_RELAYS)
