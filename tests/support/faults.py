@@ -417,6 +417,7 @@ class Scenario:
     started: float = field(default_factory=time.monotonic)
     fault_started: float = 0.0
     fault_ended: float = 0.0
+    stored_at_fault: int = 0  # the stream's jobs stored when the fault began: it landed mid-stream
 
     def wait_for_jobs(self, count: int = 1, timeout: float = 120) -> None:
         """Until `count` of the stream's jobs are stored: the fault then lands mid-stream."""
@@ -429,6 +430,8 @@ class Scenario:
 
     def fault(self) -> None:
         self.fault_started = time.monotonic()
+        close_old_connections()
+        self.stored_at_fault = Job.objects.filter(push__revision__in=self.plan.revisions()).count()
 
     def recovered(self) -> None:
         """The fault is over: the service is back, the process restarted."""
@@ -440,6 +443,7 @@ class Report:
     name: str
     published: int
     jobs: int
+    stored_at_fault: int
     events: int
     fault_seconds: float
     figures: dict[str, float | None]
@@ -449,8 +453,8 @@ class Report:
     def line(self) -> str:
         figures = ", ".join(f"{k} {'-' if v is None else f'{v:.1f} s'}" for k, v in self.figures.items())
         return (
-            f"{self.name}: fault {self.fault_seconds:.1f} s; {self.published} messages, {self.jobs} jobs, "
-            f"{self.events} events delivered; {figures}"
+            f"{self.name}: fault {self.fault_seconds:.1f} s, {self.stored_at_fault}/{self.jobs} jobs stored as it "
+            f"began; {self.published} messages, {self.events} events delivered; recovered in: {figures}"
         )
 
 
@@ -510,6 +514,7 @@ def run_scenario(
         name=fault.name,
         published=len(publisher.sent),
         jobs=len(expected_jobs),
+        stored_at_fault=scenario.stored_at_fault,
         events=len(subscriber.receipts),
         fault_seconds=scenario.fault_ended - (scenario.fault_started or scenario.fault_ended),
         figures=figures,
