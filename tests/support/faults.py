@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import signal
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -149,11 +150,22 @@ class FaultStack:
         stack.close()
         self.ended.append((name, process))
 
-    def stop(self, name: str) -> None:
-        """SIGTERM, as an orchestrator stops a process (then SIGKILL after 15 s)."""
+    def stop(self, name: str, grace: float = 15.0) -> float | None:
+        """SIGTERM, as an orchestrator stops a process, then SIGKILL after `grace` seconds. Returns
+        how long it took to exit, or None when it had to be killed."""
         stack, process = self.processes.pop(name)
+        started = time.monotonic()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.process.pid, signal.SIGTERM)
+        try:
+            process.process.wait(timeout=grace)
+            took: float | None = time.monotonic() - started
+        except subprocess.TimeoutExpired:
+            process.kill()
+            took = None
         stack.close()
         self.ended.append((name, process))
+        return took
 
     def wait_ready(self, timeout: float = 90) -> None:
         """Daphne answers, both listeners and the worker consume (checked on the real broker)."""
@@ -418,6 +430,7 @@ class Scenario:
     fault_started: float = 0.0
     fault_ended: float = 0.0
     stored_at_fault: int = 0  # the stream's jobs stored when the fault began: it landed mid-stream
+    notes: list[str] = field(default_factory=list)  # what the fault saw, for the report
 
     def wait_for_jobs(self, count: int = 1, timeout: float = 120) -> None:
         """Until `count` of the stream's jobs are stored: the fault then lands mid-stream."""
@@ -449,12 +462,14 @@ class Report:
     figures: dict[str, float | None]
     problems: list[str]
     closes: list[Any]
+    notes: list[str]
 
     def line(self) -> str:
         figures = ", ".join(f"{k} {'-' if v is None else f'{v:.1f} s'}" for k, v in self.figures.items())
         return (
             f"{self.name}: fault {self.fault_seconds:.1f} s, {self.stored_at_fault}/{self.jobs} jobs stored as it "
             f"began; {self.published} messages, {self.events} events delivered; recovered in: {figures}"
+            + "".join(f"; {note}" for note in self.notes)
         )
 
 
@@ -520,6 +535,7 @@ def run_scenario(
         figures=figures,
         problems=problems,
         closes=_runs([code for _, code in subscriber.closes]),
+        notes=scenario.notes,
     )
 
 
@@ -726,7 +742,9 @@ def _redis_killed(s: Scenario, seconds: float) -> None:
 def _daphne_restarted(s: Scenario, seconds: float) -> None:
     s.wait_for_jobs(1)
     s.fault()
-    s.stack.stop("web")  # SIGTERM, as a deploy does; the subscriber reconnects with its cursor
+    took = s.stack.stop("web")  # SIGTERM, as a deploy does; the subscriber reconnects with its cursor
+    s.notes.append("Daphne did not exit within 15 s of SIGTERM (killed)" if took is None
+                   else f"Daphne exited {took:.1f} s after SIGTERM")  # fmt: skip
     time.sleep(seconds)
     s.stack.start("web")
     s.recovered()
