@@ -22,6 +22,7 @@ import contextlib
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -281,6 +282,7 @@ class Publisher(threading.Thread):
         self.sent: list[PulseMessage] = []
         self.finished_at = 0.0
         self.error: BaseException | None = None
+        self.halt = threading.Event()
 
     def run(self) -> None:
         try:
@@ -288,7 +290,8 @@ class Publisher(threading.Thread):
             started = time.monotonic()
             try:
                 for offset, messages in self.schedule:
-                    time.sleep(max(0.0, started + offset - time.monotonic()))
+                    if self.halt.wait(max(0.0, started + offset - time.monotonic())):
+                        return
                     publisher.send(messages)
                     self.sent.extend(messages)
             finally:
@@ -503,24 +506,27 @@ def run_scenario(
     expected_jobs = {job_guid(m) for _, step in schedule for m in step} - {None}
     with HealthMonitor(stack.url, readiness.paths) as monitor:
         subscriber.start()
-        wait(lambda: bool(subscriber.subscribed), timeout=30, what="the subscriber", logs=stack.logs)
         scenario = Scenario(stack, plan, publisher, subscriber, monitor)
-        publisher.start()
         try:
-            fault.inject(scenario, seconds)
+            wait(lambda: bool(subscriber.subscribed), timeout=30, what="the subscriber", logs=stack.logs)
+            publisher.start()
+            try:
+                fault.inject(scenario, seconds)
+            finally:
+                stack.restore_all()
+            if not scenario.fault_ended:
+                scenario.recovered()
+            publisher.join(timeout=settle_timeout)
+            if publisher.error is not None:
+                raise AssertionError(f"publishing failed: {publisher.error!r}")
+            settled = wait(
+                lambda: _settled(plan, len(expected_jobs), subscriber), timeout=settle_timeout,
+                what="the stream to be stored, numbered and delivered", logs=stack.logs,
+            )  # fmt: skip
+            time.sleep(0.5)  # a last look: nothing more (a duplicate) may arrive
         finally:
-            stack.restore_all()
-        if not scenario.fault_ended:
-            scenario.recovered()
-        publisher.join(timeout=settle_timeout)
-        if publisher.error is not None:
-            raise AssertionError(f"publishing failed: {publisher.error!r}")
-        settled = wait(
-            lambda: _settled(plan, len(expected_jobs), subscriber), timeout=settle_timeout,
-            what="the stream to be stored, numbered and delivered", logs=stack.logs,
-        )  # fmt: skip
-        time.sleep(0.5)  # a last look: nothing more (a duplicate) may arrive
-    subscriber.stop()
+            publisher.halt.set()  # a scenario that failed half-way must not feed the next one
+            subscriber.stop()
     close_old_connections()
     problems = _stored_problems(plan, publisher) + _delivery_problems(start_cursor, subscriber)
     problems += _readiness_problems(scenario, readiness)
@@ -704,10 +710,23 @@ def outage(proxy: TcpProxy, scenario: Scenario, seconds: float) -> Iterator[None
 # --- the faults ------------------------------------------------------------------------------------
 
 
+_RECEIVED = re.compile(r"Task \S+\[([0-9a-f-]+)\] received")
+_ENDED = re.compile(r"Task \S+\[([0-9a-f-]+)\] (?:succeeded|retry|failed|raised)")
+
+
+def _unfinished_batches(log: str) -> int:
+    """Batches (Celery tasks) a worker's log shows received and not finished: held, unacked."""
+    return len(set(_RECEIVED.findall(log)) - set(_ENDED.findall(log)))
+
+
 def _worker_sigkill(s: Scenario, seconds: float) -> None:
-    s.wait_for_jobs(1)  # the worker is inside the stream: it holds prefetched, unacked batches
+    s.wait_for_jobs(1)
+    victim = s.stack.processes["worker"][1]
+    with contextlib.suppress(AssertionError):  # a stream too small to catch it so: kill it anyway
+        wait(lambda: _unfinished_batches(victim.log()) > 0, timeout=20, what="the worker to hold a batch")
     s.fault()
     s.stack.kill("worker")  # its unacked batches go back to the queue, to worker-2
+    s.notes.append(f"the killed worker held {_unfinished_batches(victim.log())} unfinished batches")
     s.recovered()  # the survivor carries on; a supervisor restarts the dead one meanwhile
     if seconds:
         time.sleep(seconds)
