@@ -1,6 +1,6 @@
 """Fault injection during a synthetic stream (tests/reliability/test_faults.py, bench/reliability).
 
-`FaultStack` runs the pipeline's processes (Daphne, the relay, a Celery ingestion worker, both
+`FaultStack` runs the pipeline's processes (Daphne, the relay, two Celery ingestion workers, both
 Pulse listeners) with MariaDB, RabbitMQ and Redis each reached through a `TcpProxy` the caller
 controls, so an outage is a proxy cut and the shared services stay up. Pulse itself (the publisher,
 standing for Taskcluster and hg) and the checks reach the services directly: what the stack cannot
