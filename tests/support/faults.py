@@ -750,12 +750,24 @@ def _database_cut(s: Scenario, seconds: float) -> None:
         pass  # web, relay and worker all lose the database; Pulse goes on publishing
 
 
+# The live group's member set in channels-redis (prefix from config/settings/channels.py).
+LIVE_GROUP_KEY = "th-layer:group:live.events"
+
+
 def _redis_killed(s: Scenario, seconds: float) -> None:
     s.wait_for_jobs(1)
+    client = redis.Redis.from_url(s.stack.redis.real)
     with outage(s.stack.redis.proxy, s, seconds):
         # Killed, not only unreachable: it comes back empty (channel-layer groups, the relay's
         # doorbell, the cache). Only the stack's own Redis database (REDIS_URL's) is flushed.
-        redis.Redis.from_url(s.stack.redis.real).flushdb()
+        client.flushdb()
+    # Without its group membership the hub gets nothing on the layer and serves from the table
+    # (its tail check): correct, but a second behind. Whether and when it joined again:
+    with contextlib.suppress(AssertionError):
+        joined = wait(lambda: bool(client.zcard(LIVE_GROUP_KEY)), timeout=15, what="the hub to rejoin")
+        s.notes.append(f"the hub rejoined the live group {joined - s.fault_ended:.1f} s after Redis came back")
+    if not client.zcard(LIVE_GROUP_KEY):
+        s.notes.append("the hub had not rejoined the live group 15 s after Redis came back")
 
 
 def _daphne_restarted(s: Scenario, seconds: float) -> None:
