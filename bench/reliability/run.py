@@ -126,6 +126,7 @@ def main() -> int:
     finally:
         stack.close()
         purge_queues(broker)
+        faults.delete_pulse_queues(os.environ["PULSE_URL"], env["PULSE_QUEUE_USER"])
         sample.shutdown()
     load = os.getloadavg()
     print(f"load after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")

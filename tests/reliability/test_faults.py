@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import requests
+from django.core.management import call_command
 from pytest_django import DjangoDbBlocker
 
 from devtools.replay import PulsePublisher
 from devtools.sample_services import SampleServer
 from tests.support import faults
-from tests.support.faults import FaultStack, Report, StreamPlan, run_scenario
+from tests.support.faults import FaultStack, Report, StreamPlan, delete_pulse_queues, run_scenario
 from tests.support.ingest import make_golden_repositories
 from tests.support.processes import test_database_url as database_url_of_tests
 from tests.support.workers import purge_queues
@@ -55,19 +56,18 @@ def stack(
         "INGEST_REPOSITORY_CACHE_SECONDS": "0",
         "PULSE_QUEUE_USER": f"faults-{os.getpid()}",
     }
-    faults = FaultStack(
+    running = FaultStack(
         tmp_path_factory.mktemp("faults"), env, database_url=database, broker_url=broker,
         redis_url=os.environ["REDIS_URL"],
     )  # fmt: skip
     try:
-        faults.start_all()
-        yield faults
+        running.start_all()
+        yield running
     finally:
-        faults.close()
+        running.close()
         purge_queues(broker)
+        delete_pulse_queues(os.environ["PULSE_URL"], env["PULSE_QUEUE_USER"])
         with django_db_blocker.unblock():
-            from django.core.management import call_command
-
             call_command("flush", interactive=False, verbosity=0)
 
 
@@ -78,7 +78,7 @@ def scenario(
     sample_services: SampleServer,
     record_property: Callable[[str, object], None],
 ) -> Iterator[Callable[..., Report]]:
-    """Runs a fault on a small stream (about 50 messages over a few seconds) and prints its figures."""
+    """Runs a fault on a small stream (about 40 messages over 4 s) and prints its figures."""
     stack.restore_all()
     stack.start_all()  # what the last fault took down
 

@@ -49,7 +49,15 @@ from apps.repositories.models import Repository
 from devtools import synthetic
 from devtools.replay import PulseMessage, PulsePublisher, synthetic_schedule
 from tests.support.processes import VENV_BIN, free_port
-from tests.support.workers import Process, TcpProxy, celery_worker_args, manage, queue_has_consumer, run_process
+from tests.support.workers import (
+    Process,
+    TcpProxy,
+    celery_worker_args,
+    delete_queue,
+    manage,
+    queue_has_consumer,
+    run_process,
+)
 from tests.support.ws import GraphQLWS
 
 JOB_CHANGED = """
@@ -200,6 +208,14 @@ class FaultStack:
             self.stop(name)
         for service in (self.database, self.broker, self.redis):
             service.proxy.cut()
+
+
+def delete_pulse_queues(pulse_url: str, owner: str) -> None:
+    """The listeners' durable queues (`queue/<owner>/...`): gone with the stack, or they would keep
+    receiving a copy of every later Pulse message in the vhost."""
+    for name in ("tasks", "resultsets"):
+        with contextlib.suppress(Exception):  # never declared: nothing to delete
+            delete_queue(pulse_url, f"queue/{owner}/{name}")
 
 
 def _answers(url: str) -> bool:
@@ -530,6 +546,9 @@ def run_scenario(
     close_old_connections()
     problems = _stored_problems(plan, publisher) + _delivery_problems(start_cursor, subscriber)
     problems += _readiness_problems(scenario, readiness)
+    # Recovered by itself: nothing the fault did not kill may have exited (an outage is ridden out).
+    problems += [f"{name} exited ({p.process.returncode}) during the scenario" for name, (_, p) in
+                 stack.processes.items() if p.process.poll() is not None]  # fmt: skip
     figures = _figures(scenario, settled, readiness)
     return Report(
         name=fault.name,
