@@ -1,7 +1,7 @@
 """bench/reliability: the fault suite at the issue's durations, with the times to recover.
 
 Runs the stack of tests/reliability/test_faults.py (Daphne, relay, two Celery workers, both Pulse
-listeners, each service behind a proxy: tests/support/faults.py) on a database of its own, and
+listeners, each service behind a proxy: tests/support/faults/) on a database of its own, and
 injects each fault into a synthetic stream long enough to outlast it: one of two workers
 SIGKILLed mid-batch (restarted after 5 s), both listeners SIGKILLed (down 5 s), MariaDB cut 30 s,
 Redis killed 30 s (cut, and its database flushed), Daphne stopped (SIGTERM) and started 5 s later,

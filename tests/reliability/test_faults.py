@@ -2,7 +2,7 @@
 MariaDB, Redis and RabbitMQ cut (through proxies: the shared services stay up), Daphne restarted,
 two relays at once. After each: every published message stored exactly once, the resuming
 subscriber given exactly the outbox's cursors with their jobs, no outbox row unnumbered, readiness
-reporting the outage and recovering. tests/support/faults.py does the work; the times to recover
+reporting the outage and recovering. tests/support/faults/ does the work; the times to recover
 are printed (`pytest -s`) and recorded as properties, never asserted. bench/reliability runs the
 same faults for as long as the issue names (30 s outages).
 
