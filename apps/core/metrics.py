@@ -126,7 +126,7 @@ HELP = {
     "pulse_task_ignored_runs": "Task runs ignored (superseded or not for Treeherder)",
     "pulse_push_messages": "Push Pulse messages consumed, by exchange",
     "pulse_push_rejected": "Push messages rejected, by reason",
-    "pulse_malformed_messages": "Pulse messages that could not be decoded",
+    "pulse_malformed_messages": "Pulse messages a listener refused (undecodable, too_large, too_deep)",
     "pulse_dead_letters": "Messages dead-lettered after their retries, by kind and reason",
     "pulse_batch_timeouts": "Ingestion batches past their soft time limit",
     "pulse_batch_redelivered": "Ingestion batches delivered again after a lost worker or hard limit",
