@@ -141,6 +141,7 @@ HELP = {
     "pushes_unchanged": "Push messages that changed nothing",
     "pushlog_pushes_recovered": "Pushes the hg pushlog failsafe stored that Pulse had not delivered",
     "live_resumed_subscriptions_shared": "Resumed subscriptions moved into a shared execution",
+    "websockets_refused": "GraphQL WebSockets closed at once, by reason (connections_per_address)",
 }
 
 
