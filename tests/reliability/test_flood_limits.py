@@ -105,7 +105,7 @@ def test_every_subscriber_that_stops_reading_a_busy_stream_is_closed(
     slow_count = 4  # LIMIT - 1: the reader below is the fifth socket from 127.0.0.1
     with django_db_blocker.unblock():
         repo = f.RepositoryFactory()
-        job = f.JobFactory(push=f.PushFactory(repository=repo))
+        job: Any = f.JobFactory(push=f.PushFactory(repository=repo))
         settled_cursor()
     aliases = " ".join(f"c{i}: cursor" for i in range(25))  # ~300 bytes an event, no database reads
     query = f'subscription {{ jobChanged(repository: "{repo.name}") {{ {aliases} }} }}'
