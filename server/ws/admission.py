@@ -3,9 +3,8 @@
 Each open socket costs the server its buffers and a ticker slot even before `connection_init`
 (which LIVE_INIT_TIMEOUT_SECONDS bounds in time, not in number): without a bound, one client
 opening sockets in a loop takes the process's memory. One socket past the limit is accepted and
-closed at once with 1013 (Try Again Later) and a reason that names the limit: a close code a
-browser can read, where refusing the handshake would show only "403". graphql-ws clients retry
-1013 with their backoff.
+closed at once with 4013 and a reason that names the limit: a close code a browser can read, where
+refusing the handshake would show only "403". graphql-ws clients retry it with their backoff.
 
 The address is the ASGI scope's client: with Daphne's `--proxy-headers` (Procfile) the
 `X-Forwarded-For` address a proxy gives. Counted per process, in memory; entries go when their
@@ -24,7 +23,9 @@ from apps.core.metrics import metrics_incr
 
 logger = logging.getLogger(__name__)
 
-CLOSE_TOO_MANY_CONNECTIONS = 1013
+# 1013 (Try Again Later) is the standard code, but autobahn (Daphne) sends only 1000 and 3000-4999
+# (anything else goes out as 1011): 4013 mirrors it in the private range.
+CLOSE_TOO_MANY_CONNECTIONS = 4013
 
 
 def client_address(scope: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,16 +29,13 @@ from tests.support.ws import GraphQLWS
 pytestmark = [pytest.mark.slow]
 
 LIMIT = 5
-REASON = f"Too many connections from your address (the limit is {LIMIT})"
 REFUSED = 'websockets_refused{reason="connections_per_address"}'
 
 
-@pytest.fixture(scope="module")
-def flood_stack(
-    django_db_setup: None, django_db_blocker: DjangoDbBlocker, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveStack]:
+@pytest.fixture
+def flood_stack(transactional_db: None, django_db_blocker: DjangoDbBlocker, tmp_path: Path) -> Iterator[LiveStack]:
     env = {**LIVE_SETTINGS, "LIVE_MAX_CONNECTIONS_PER_ADDRESS": str(LIMIT)}
-    with running_live_stack(tmp_path_factory.mktemp("flood"), django_db_blocker, env) as stack:
+    with running_live_stack(tmp_path, django_db_blocker, env) as stack:
         yield stack
 
 
@@ -53,8 +51,8 @@ def _url(stack: LiveStack) -> str:
     return stack.url.replace("http://", "ws://") + "/graphql"
 
 
-def test_connections_past_the_per_address_limit_are_closed_with_1013(flood_stack: LiveStack) -> None:
-    """LIMIT sockets from 127.0.0.1 stay open; every further one is closed at once with 1013 and a
+def test_connections_past_the_per_address_limit_are_closed_with_4013(flood_stack: LiveStack) -> None:
+    """LIMIT sockets from 127.0.0.1 stay open; every further one is closed at once with 4013 and a
     reason naming the limit, counted, and logged once for the whole flood; another address is not
     affected; closed sockets (also those the init timeout closes) free their places."""
     refused_before = metrics_snapshot().get(REFUSED, 0)
@@ -64,6 +62,7 @@ def test_connections_past_the_per_address_limit_are_closed_with_1013(flood_stack
         url = _url(flood_stack)
         protocol: Any = ["graphql-transport-ws"]
         held = [await GraphQLWS.connect(flood_stack.url) for _ in range(LIMIT)]
+        inboxes = [client.collect_in_background() for client in held]  # reads, answers pings
         flood = [await websockets.connect(url, subprotocols=protocol) for _ in range(20)]
         refused = [await _close_code(ws) for ws in flood]
         # Another client address (the loopback network is all ours): admitted.
@@ -77,19 +76,25 @@ def test_connections_past_the_per_address_limit_are_closed_with_1013(flood_stack
         silent = [await websockets.connect(url, subprotocols=protocol) for _ in range(2)]
         timed_out = [await _close_code(ws) for ws in silent]
         late = [await GraphQLWS.connect(flood_stack.url) for _ in range(2)]
-        late_answers = []
+        inboxes = inboxes[2:] + [client.collect_in_background() for client in late]
         for client in [*held[2:], *late]:  # the three that stayed were never disturbed
             await client.subscribe("q", "{ liveCursor }")
-            late_answers.append([m["type"] for m in await client.collect(2)])
+        for _ in range(100):
+            if all(len(inbox) >= 2 for inbox in inboxes):
+                break
+            await asyncio.sleep(0.1)
+        late_answers = [[m["type"] for m in inbox] for inbox in inboxes]
         for client in [*held[2:], *late, other]:
             await client.close()
         return {"refused": refused, "other": other_answer, "timed_out": timed_out, "late": late_answers}
 
     outcome = asyncio.run(scenario())
 
-    assert outcome["refused"] == [(1013, REASON)] * 20
+    # Daphne (4.2) drops a close frame's reason (ws_protocol.serverClose passes only the code): the
+    # code is what a client sees; the reason the server gives is in server/ws/admission.py.
+    assert outcome["refused"] == [(4013, "")] * 20
     assert outcome["other"] == ["next", "complete"]
-    assert outcome["timed_out"] == [(4408, "Connection initialisation timeout")] * 2
+    assert outcome["timed_out"] == [(4408, "")] * 2
     assert outcome["late"] == [["next", "complete"]] * 5
     wait_for(lambda: metrics_snapshot().get(REFUSED, 0) - refused_before == 20, timeout=10, what="20 refusals")
     log = flood_stack.daphne.log()[log_before:]
