@@ -287,6 +287,7 @@ class AuthConfig:
     classify_batch_max: int
     request_body_max_bytes: int
     live_reauth_seconds: float
+    live_max_connections_per_address: int
 
     @property
     def oidc_enabled(self) -> bool:
@@ -329,6 +330,7 @@ def load_auth() -> AuthConfig:
         classify_batch_max=_env.int("CLASSIFY_BATCH_MAX", default=200),
         request_body_max_bytes=_env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024),
         live_reauth_seconds=_env.float("LIVE_REAUTH_SECONDS", default=2.0),
+        live_max_connections_per_address=_env.int("LIVE_MAX_CONNECTIONS_PER_ADDRESS", default=200),
     )
 
 

@@ -132,7 +132,7 @@ HELP = {
     "pulse_task_ignored_runs": "Task runs ignored (superseded or not for Treeherder)",
     "pulse_push_messages": "Push Pulse messages consumed, by exchange",
     "pulse_push_rejected": "Push messages rejected, by reason",
-    "pulse_malformed_messages": "Pulse messages that could not be decoded",
+    "pulse_malformed_messages": "Pulse messages a listener refused (undecodable, too_large, too_deep)",
     "pulse_dead_letters": "Messages dead-lettered after their retries, by kind and reason",
     "pulse_batch_timeouts": "Ingestion batches past their soft time limit",
     "pulse_batch_redelivered": "Ingestion batches delivered again after a lost worker or hard limit",
@@ -147,6 +147,7 @@ HELP = {
     "pushes_unchanged": "Push messages that changed nothing",
     "pushlog_pushes_recovered": "Pushes the hg pushlog failsafe stored that Pulse had not delivered",
     "live_resumed_subscriptions_shared": "Resumed subscriptions moved into a shared execution",
+    "websockets_refused": "GraphQL WebSockets closed at once, by reason (connections_per_address)",
 }
 
 

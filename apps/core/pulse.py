@@ -21,11 +21,21 @@ class PulseEnvelope(TypedDict):
     received_at: NotRequired[float]
 
 
+# A rejection's detail often quotes a message field; a field can be a megabyte long, and the detail
+# goes into a log line (found by tests/reliability/test_pulse_fuzz.py).
+DETAIL_MAX_CHARS = 500
+
+
+def clipped(text: str, limit: int = DETAIL_MAX_CHARS) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 class Rejected(Exception):
     """A message that is not (or not validly) what ingestion takes: logged once with its reason,
     counted under it, acked, never retried."""
 
     def __init__(self, reason: str, detail: str) -> None:
+        detail = clipped(detail)
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail

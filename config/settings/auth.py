@@ -45,3 +45,5 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = AUTH.request_body_max_bytes
 # revoked or expired.
 LIVE_REAUTH_SECONDS = AUTH.live_reauth_seconds
 LIVE_CONNECTION_REVALIDATOR = "server.ws.tokens.revalidate"
+# Open GraphQL WebSockets from one client address, per web process (server/ws/admission.py).
+LIVE_MAX_CONNECTIONS_PER_ADDRESS = AUTH.live_max_connections_per_address

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from apps.core.metrics import WEBSOCKETS_OPEN
 from server.ws import auth, protocols
+from server.ws.admission import ADMISSION, CLOSE_TOO_MANY_CONNECTIONS, client_address, refusal_reason
 from server.ws.connection import CLOSE_CREDENTIALS_ENDED, CLOSE_GOING_AWAY, Connection
 from server.ws.origin import handshake_allowed
 
@@ -88,6 +89,17 @@ class GraphQLWebSocketApp:
             await send({"type": "websocket.accept"})
             await send({"type": "websocket.close", "code": 4406, "reason": "Subprotocol not acceptable"})
             return
+        address = client_address(scope)
+        if not ADMISSION.admit(address):
+            await send({"type": "websocket.accept", "subprotocol": protocol.name})
+            await send({"type": "websocket.close", "code": CLOSE_TOO_MANY_CONNECTIONS, "reason": refusal_reason()})
+            return
+        try:
+            await self._serve(scope, receive, send, protocol)
+        finally:
+            ADMISSION.release(address)
+
+    async def _serve(self, scope: dict[str, Any], receive: Any, send: Any, protocol: protocols.Protocol) -> None:
         await send({"type": "websocket.accept", "subprotocol": protocol.name})
         connection = Connection(scope, send, protocol, self.schema)
         TICKER.add(connection)

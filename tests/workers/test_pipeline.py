@@ -74,7 +74,7 @@ def test_replay_to_mariadb_end_to_end(pipeline_env: dict[str, str], tmp_path: Pa
                 content_encoding="utf-8",
             )
         wait_for(
-            lambda: metrics_snapshot().get('pulse_malformed_messages{listener="tasks"}') == 1,
+            lambda: metrics_snapshot().get('pulse_malformed_messages{listener="tasks",reason="undecodable"}') == 1,
             timeout=60,
             what="the malformed message to be counted",
             logs=logs,

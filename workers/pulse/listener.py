@@ -4,8 +4,12 @@ Each listener declares its durable queue `queue/<user>/<name>`, binds the exchan
 owns: bound passively, waiting while one does not exist yet), and loops: collect up to
 INGEST_BATCH_SIZE messages or whatever arrived within INGEST_BATCH_WAIT seconds, enqueue them as one
 Celery task (publisher confirms: the call returns once RabbitMQ has it), then ack them all. A crash
-between the two redelivers the batch, which ingestion absorbs (it is idempotent). A body that is not
-JSON is logged, counted and acked.
+between the two redelivers the batch, which ingestion absorbs (it is idempotent).
+
+A message the listener cannot pass on is logged once, counted (`pulse_malformed_messages{listener,
+reason}`) and acked: `undecodable` (not JSON, invalid UTF-8, a content type other than JSON, nesting
+past what the decoder takes, kombu's type markers), `too_large` (over MAX_BODY_BYTES), `too_deep`
+(nested past MAX_BODY_DEPTH). Batches are cut at BATCH_MAX_BYTES as well as INGEST_BATCH_SIZE.
 """
 
 from __future__ import annotations
@@ -43,6 +47,19 @@ RECOVERABLE = (ConnectionError, OSError, amqp_exceptions.ConnectionError, kombu_
 HEARTBEAT_SECONDS = 60
 HEARTBEAT_CHECK_INTERVAL = 1.0
 
+# Bounds on one message, checked before it joins a batch (found by tests/reliability/test_pulse_fuzz.py).
+# Real bodies are a few KB (a GitHub push listing 250 commits: about 300 KB) and at most 7 levels deep.
+MAX_BODY_BYTES = 1024 * 1024
+# MariaDB's JSON functions stop at 32 levels, and a dead letter keeps the envelope around the body:
+# a deeper body could never be dead-lettered (its retries would go on for ever). Deeper still, the
+# worker's JSON decoder (Python's C recursion limit, about 1,500 levels) would refuse the whole
+# Celery message, valid messages of its batch included.
+MAX_BODY_DEPTH = 24
+# A batch's Celery message stays far below RabbitMQ's max_message_size (16 MiB since RabbitMQ 4.0)
+# even when re-encoding as ASCII JSON triples it; without this, 100 large bodies make one message
+# the broker refuses, and the listener would reconnect and get the same batch again, for ever.
+BATCH_MAX_BYTES = 2 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class ListenerSpec:
@@ -76,6 +93,32 @@ def pulse_queue(spec: ListenerSpec, *, passive_exchanges: bool = True) -> Queue:
     )
 
 
+JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def body_problem(value: Any, max_depth: int) -> tuple[str, str] | None:
+    """(reason, detail) if a decoded body is not plain JSON within `max_depth` levels, else None.
+
+    Not plain JSON: kombu's decoder turns {"__type__": ..., "__value__": ...} objects into datetimes,
+    UUIDs, bytes..., which a dead letter's JSON column could not store. Iterative: a recursive walk
+    would itself hit the recursion limit on the bodies this is for."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        elif isinstance(item, JSON_SCALARS):
+            continue
+        else:
+            return "undecodable", f"a value that is not JSON ({type(item).__name__}, from kombu's type markers)"
+        if depth >= max_depth:
+            return "too_deep", f"a body nested deeper than {max_depth} levels"
+        stack.extend((child, depth + 1) for child in children)
+    return None
+
+
 def _published_at(message: Message) -> float | None:
     """The AMQP timestamp property (py-amqp gives a datetime; other transports a number), if any."""
     value: Any = message.properties.get("timestamp")
@@ -106,6 +149,7 @@ class PulseListener:
         self.enqueue = enqueue or self._celery_enqueue
         self.stop_event = threading.Event()
         self.buffer: list[tuple[Any, Message]] = []
+        self.buffer_bytes = 0
         self.enqueued_messages = 0
         self.heartbeat = heartbeat
         self.reconnects = 0
@@ -115,17 +159,36 @@ class PulseListener:
         celery_app.send_task(task, args=[messages], queue=queue, **NO_TIME_LIMITS_IN_MESSAGE)
 
     def _on_message(self, body: Any, message: Message) -> None:
+        size = len(message.body or b"")
+        if size > MAX_BODY_BYTES:
+            self._reject(message, "too_large", f"a body of {size} bytes (the limit is {MAX_BODY_BYTES})")
+            return
+        if message.content_type != "application/json":
+            # kombu hands over application/data and application/text bodies undecoded (bytes, str).
+            self._reject(message, "undecodable", f"content type {message.content_type!r}, not application/json")
+            return
+        problem = body_problem(body, MAX_BODY_DEPTH)
+        if problem is not None:
+            self._reject(message, *problem)
+            return
+        if self.buffer and self.buffer_bytes + size > BATCH_MAX_BYTES:
+            self.flush()
         self.buffer.append((body, message))
+        self.buffer_bytes += size
 
     def _on_decode_error(self, message: Message, exc: Exception) -> None:
+        self._reject(message, "undecodable", str(exc)[:200])
+
+    def _reject(self, message: Message, reason: str, detail: str) -> None:
         info = message.delivery_info
         logger.warning(
-            "Pulse message rejected (malformed): %s [exchange %s, routing key %s]",
-            exc,
+            "Pulse message rejected (%s): %s [exchange %s, routing key %s]",
+            reason,
+            detail,
             info.get("exchange"),
             info.get("routing_key"),
         )
-        metrics_incr("pulse_malformed_messages", listener=self.spec.name)
+        metrics_incr("pulse_malformed_messages", listener=self.spec.name, reason=reason)
         message.ack()
 
     def flush(self) -> None:
@@ -150,6 +213,7 @@ class PulseListener:
         self.buffer[-1][1].ack(multiple=True)
         self.enqueued_messages += len(batch)
         self.buffer = []
+        self.buffer_bytes = 0
 
     def _bind_queue(self, connection: Connection) -> Queue:
         """Declare the queue and bind it, waiting for exchanges Pulse has not created yet."""
@@ -179,6 +243,7 @@ class PulseListener:
                     "listener %s lost a connection (%s: %s); reconnecting", self.spec.name, type(exc).__name__, exc
                 )
                 self.buffer = []
+                self.buffer_bytes = 0
                 self.reconnects += 1
                 metrics_incr("pulse_listener_reconnects", listener=self.spec.name)
                 self.stop_event.wait(2)

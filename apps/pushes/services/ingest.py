@@ -7,7 +7,7 @@ from typing import Any
 
 from apps.core.http import OutboundError
 from apps.core.metrics import Counters
-from apps.core.pulse import Rejected
+from apps.core.pulse import Rejected, clipped
 from apps.pushes.services.loaders import LOADERS
 from apps.pushes.services.store import PushStoreResult, push_store
 
@@ -35,12 +35,12 @@ def pulse_push_ingest(*, body: Any, exchange: str, counters: Counters | None = N
     except OutboundError as exc:
         if exc.retryable:
             raise
-        logger.warning("push message rejected (fetch_failed): %s", exc)
+        logger.warning("push message rejected (fetch_failed): %s", clipped(str(exc)))
         counters.incr("pulse_push_rejected", reason="fetch_failed")
         return None
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         # Anything malformed that slipped past the field checks (a commit without an author...).
-        logger.warning("push message rejected (invalid_message): %s: %s", type(exc).__name__, exc)
+        logger.warning("push message rejected (invalid_message): %s: %s", type(exc).__name__, clipped(str(exc)))
         counters.incr("pulse_push_rejected", reason="invalid_message")
         return None
     result = push_store(repository=repository, data=data)
