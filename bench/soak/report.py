@@ -8,6 +8,7 @@ soak checks delivery, not filter semantics), against the cursors each subscriber
 from __future__ import annotations
 
 import datetime
+import itertools
 import math
 import statistics
 from array import array
@@ -102,6 +103,7 @@ def analyse(
     duration: float,
     window: float,
     start_cursor: int,
+    end_cursor: int,
     specs: list[dict[str, Any]],
     receipts: list[tuple[dict[str, Any], dict[str, Any], array[int], array[float]]],
     publisher: Any,
@@ -128,7 +130,7 @@ def analyse(
     pulse_events: Counter[tuple[str, str]] = Counter()
     head = start_cursor
     rows = (
-        Event.objects.filter(seq__gt=start_cursor)
+        Event.objects.filter(seq__gt=start_cursor, seq__lte=end_cursor)
         .order_by("seq")
         .values_list("seq", "type", "payload", "created")
         .iterator(chunk_size=5000)
@@ -159,14 +161,14 @@ def analyse(
     expected_sets = {key: set(seqs) for key, seqs in expected.items()}
     for spec, header, cursors, received in receipts:
         want = expected_sets[_spec_key(spec)]
-        got = set(cursors)
+        got = {seq for seq in cursors if seq <= end_cursor}
         expected_total += len(want)
         received_total += len(cursors)
         missing = len(want - got)
         lost += missing
-        duplicated += len(cursors) - len(got)
+        duplicated += sum(1 for seq in cursors if seq <= end_cursor) - len(got)
         unexpected += len(got - want)
-        out_of_order += sum(1 for a, b in zip(cursors, cursors[1:], strict=False) if b <= a)
+        out_of_order += sum(1 for a, b in itertools.pairwise(cursors) if b <= a)
         reconnects += header["reconnects"]
         errors += header["error_count"]
         closes.update(header["closes"])
@@ -194,7 +196,8 @@ def analyse(
     out(
         f"stream: {publisher.messages} messages published in {elapsed:.0f} s ({publisher.messages / elapsed:.1f}/s: "
         f"{len(published)} task messages, {publisher.pushes} pushes); publisher behind schedule p50 "
-        f"{percentile(lag, 50) * 1000:.0f} ms, p99 {percentile(lag, 99) * 1000:.0f} ms, max {lag[-1] * 1000 if lag else 0:.0f} ms"
+        f"{percentile(lag, 50) * 1000:.0f} ms, p99 {percentile(lag, 99) * 1000:.0f} ms, "
+        f"max {lag[-1] * 1000 if lag else 0:.0f} ms"
     )
     out(
         f"stored: {stored} of {len(published)} task messages have their event ({stored_twice} twice); {jobs} jobs; "
@@ -217,7 +220,7 @@ def analyse(
 
     out("")
     out("latency per window of event write time (s): Pulse publish -> subscriber | outbox write -> subscriber")
-    out(f"| window | messages | publish p50 | p95 | p99 | write p50 | p95 | p99 |")
+    out("| window | messages | publish p50 | p95 | p99 | write p50 | p95 | p99 |")
     out("|---|---|---|---|---|---|---|---|")
     p99s: dict[int, float] = {}
     for w in range(windows):
@@ -244,11 +247,8 @@ def analyse(
         cells = []
         for w in range(windows):
             ss = by_window.get(w, [])
-            cells.append(
-                f"{statistics.mean(s.rss for s in ss) / MIB:.0f} / {max(s.fds for s in ss)} / {max(s.connections for s in ss)}"
-                if ss
-                else "-"
-            )
+            rss = statistics.mean(s.rss for s in ss) / MIB if ss else 0.0
+            cells.append(f"{rss:.0f} / {max(s.fds for s in ss)} / {max(s.connections for s in ss)}" if ss else "-")
         first, last = by_window.get(1, []), by_window.get(windows - 1, [])
         if first and last:
             growth[name] = (
