@@ -99,6 +99,7 @@ import requests  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
 from kombu import Connection  # noqa: E402
 
+from apps.live.selectors import head_seq  # noqa: E402
 from bench.soak import report  # noqa: E402
 from bench.soak.procfile import procfile_commands, run_procfile_process  # noqa: E402
 from bench.soak.sampler import Sample, sample  # noqa: E402
@@ -341,8 +342,11 @@ def main() -> int:
     commands = procfile_commands(*PROCESSES)
     samples: dict[str, list[Sample]] = {name: [] for name in (*PROCESSES, "subscribers")}
     with ExitStack() as stack:
-        procs = {name: stack.enter_context(run_procfile_process(name, cmd, tmp, ENV)) for name, cmd in commands.items()}
+        # Deleted after the listeners stop (callbacks run last-in first-out): deleted under a running
+        # listener, a queue is declared again by its reconnect and, left without a consumer, gets a
+        # copy of every later run's messages.
         stack.callback(delete_pulse_queues)
+        procs = {name: stack.enter_context(run_procfile_process(name, cmd, tmp, ENV)) for name, cmd in commands.items()}
         wait_http(WEB_URL)
         wait_http(SAMPLE_URL)
         roots = {name: psutil.Process(p.process.pid) for name, p in procs.items()}
@@ -382,12 +386,14 @@ def main() -> int:
                 )
             )
             stats = [c.refresh() for c in clients]
+            close_old_connections()
+            head = head_seq()
             dead = [name for name, p in procs.items() if p.process.poll() is not None]
             elapsed = time.time() - t0
             print(
                 f"  {elapsed:6.0f} s: published {publisher.messages} ({publisher.messages / max(1.0, elapsed):.0f}/s), "
                 f"received {sum(s['received'] for s in stats)}, reconnects {sum(s['reconnects'] for s in stats)}, "
-                f"newest cursor {max(s['last_cursor'] for s in stats)}, "
+                f"head {head}, slowest subscriber at {min(s.get('min_last_cursor', 0) for s in stats)}, "
                 f"web RSS {samples['web'][-1].rss / 2**20:.0f} MiB, "
                 f"load {os.getloadavg()[0]:.1f}" + (f"; EXITED: {dead}" if dead else ""),
                 flush=True,
