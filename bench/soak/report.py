@@ -14,6 +14,7 @@ import statistics
 from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bench.soak.subscribers import read_output
@@ -315,3 +316,20 @@ def print_report(result: Result) -> None:
     for c in result.checks:
         print(f"| {c.name} | {c.value} | {c.bound} | {'ok' if c.ok else 'BROKEN'} |")
     print("soak: " + ("every bound held" if result.passed else "BOUNDS BROKEN"), flush=True)
+
+
+def print_memory_growth(directory: Path, top: int = 15) -> None:
+    """SOAK_TRACEMALLOC=1: the web process's allocation sites that grew most between the snapshot
+    at the end of warm-up and the one when the stream stopped."""
+    import tracemalloc
+
+    snaps = sorted(directory.glob("snap*.pickle"))
+    if len(snaps) < 2:
+        print(f"tracemalloc: {len(snaps)} snapshot(s) in {directory}, need two")
+        return
+    first, last = tracemalloc.Snapshot.load(str(snaps[0])), tracemalloc.Snapshot.load(str(snaps[-1]))
+    print(f"\nweb process, traced memory growth (warm-up end -> stream end), top {top} by traceback:")
+    for stat in last.compare_to(first, "traceback")[:top]:
+        print(f"  {stat.size_diff / 1024:+9.1f} KiB  {stat.count_diff:+7d} blocks")
+        for line in stat.traceback.format()[-8:]:
+            print(f"      {line}")

@@ -51,6 +51,8 @@ CLIENT_PROCESSES = int(os.environ.get("SOAK_CLIENT_PROCESSES", "2"))
 CLASSIFY_SECONDS = float(os.environ.get("SOAK_CLASSIFY_SECONDS", "10"))
 # After the stream stops: how long to wait for the pipeline to store the backlog.
 DRAIN_SECONDS = float(os.environ.get("SOAK_DRAIN_SECONDS", "600"))
+# 1: run the web process under tracemalloc and print where its memory grew (bench/soak/traced.py).
+TRACEMALLOC = os.environ.get("SOAK_TRACEMALLOC") == "1"
 DURATION = MINUTES * 60
 # Six windows: the first is warm-up (subscribers connecting and replaying, caches filling), the
 # second is the baseline the last is compared with.
@@ -340,6 +342,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="soak-"))
     print(f"logs in {tmp}", flush=True)
     commands = procfile_commands(*PROCESSES)
+    if TRACEMALLOC:
+        commands["web"] = commands["web"].replace(".venv/bin/daphne", f"{PY} bench/soak/traced.py", 1)
+        ENV["SOAK_TRACEMALLOC_DIR"] = str(tmp)
     samples: dict[str, list[Sample]] = {name: [] for name in (*PROCESSES, "subscribers")}
     with ExitStack() as stack:
         # Deleted after the listeners stop (callbacks run last-in first-out): deleted under a running
@@ -372,6 +377,7 @@ def main() -> int:
         stack.callback(classifier.stop)
 
         next_sample = t0
+        snapped = False
         while time.time() < t0 + DURATION:
             for name, root in roots.items():
                 samples[name].append(sample(root))
@@ -400,11 +406,17 @@ def main() -> int:
             )
             if publisher.error is not None:
                 raise SystemExit(f"soak: the publisher failed: {publisher.error!r}")
+            if TRACEMALLOC and not snapped and elapsed >= WINDOW:
+                snapped = True
+                os.kill(procs["web"].process.pid, signal.SIGUSR1)
             next_sample += SAMPLE_SECONDS
             time.sleep(max(0.0, min(next_sample, t0 + DURATION) - time.time()))
 
         publisher.stop()
         classifier.stop()
+        if TRACEMALLOC:
+            os.kill(procs["web"].process.pid, signal.SIGUSR1)
+            time.sleep(30)  # a snapshot of a large heap takes a while
         print(f"stream stopped; load average {os.getloadavg()}; draining", flush=True)
         drained = drain()
         # The subscribers are checked up to the head now: anything later is still being written.
@@ -430,6 +442,8 @@ def main() -> int:
         exited=exited,
     )
     report.print_report(result)
+    if TRACEMALLOC:
+        report.print_memory_growth(tmp)
     return 0 if result.passed else 1
 
 
