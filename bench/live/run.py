@@ -19,13 +19,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import psutil
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 PY = sys.executable
+
+from bench.support.database import scratch_database_url, setup_database  # noqa: E402
 
 EVENTS = 40
 EVENT_GAP_SECONDS = 0.25
@@ -37,25 +38,7 @@ subscription ($repo: String!) {
 
 
 def bench_database_url() -> str:
-    url = urlparse(os.environ["DATABASE_URL"])
-    return urlunparse(url._replace(path=url.path.rstrip("/") + "_bench"))
-
-
-def setup_database(env: dict[str, str]) -> None:
-    subprocess.run([PY, "-c", _CREATE_DB], env=env, check=True, cwd=ROOT)
-    subprocess.run([PY, "manage.py", "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([PY, "manage.py", "load_reference_data", "-v0"], env=env, check=True, cwd=ROOT)
-
-
-_CREATE_DB = """
-import os
-from urllib.parse import urlparse
-import MySQLdb
-u = urlparse(os.environ["DATABASE_URL"])
-c = MySQLdb.connect(host=u.hostname, port=u.port or 3306, user=u.username or "root", passwd=u.password or "")
-c.cursor().execute(f"DROP DATABASE IF EXISTS `{u.path[1:]}`")
-c.cursor().execute(f"CREATE DATABASE `{u.path[1:]}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-"""
+    return scratch_database_url("bench")
 
 
 def free_port() -> int:
