@@ -114,7 +114,16 @@ def _broker_ping() -> str:
     # A pooled connection (kombu's pool for this URL): opened on the first probe, reused after.
     conn: Any
     with _broker_pool().acquire(block=True, timeout=CHECK_TIMEOUT_SECONDS) as conn:
-        conn.ensure_connection(max_retries=1, timeout=int(CHECK_TIMEOUT_SECONDS))
+        try:
+            conn.ensure_connection(max_retries=1, timeout=int(CHECK_TIMEOUT_SECONDS))
+            # A round trip to the broker. ensure_connection() alone returns at once on a pooled
+            # connection that still believes it is connected (py-amqp notices a dead socket only
+            # when it reads, and these connections send no heartbeats), so without this the status
+            # page said "broker ok" through a whole RabbitMQ outage (tests/reliability/test_faults.py).
+            conn.default_channel.exchange_declare("amq.direct", "direct", passive=True)
+        except Exception:
+            conn.collect()  # forget the dead socket: the next probe opens a new connection
+            raise
         return f"{conn.transport_cls}"
 
 

@@ -117,21 +117,11 @@ def test_daphne_restarted(scenario: Callable[..., Report]) -> None:
     assert report.closes  # it did lose its socket, and resumed
 
 
-BROKER_STATUS_BUG = "/healthz/status never reported broker down during the outage"
-
-
 def test_rabbitmq_cut(scenario: Callable[..., Report]) -> None:
     report = scenario(faults.BROKER_CUT, CUT_SECONDS)
-    # Known, and shown on its own by the next test: the status page's broker check misses the cut.
-    assert [p for p in report.problems if p != BROKER_STATUS_BUG] == []
+    assert report.problems == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="apps/core/health.py _broker_ping: ensure_connection() on kombu's pooled connection returns at once "
-    "while the connection object still believes it is connected (py-amqp notices a dead socket only when it "
-    "reads), so /healthz/status says broker ok for as long as RabbitMQ is unreachable",
-)
 def test_the_status_page_reports_a_rabbitmq_outage(stack: FaultStack) -> None:
     stack.restore_all()
     stack.start_all()
