@@ -27,6 +27,29 @@ from schema.context import Context
 from schema.errors import error_body, log_client_error
 
 GRAPHIQL_INDEX = Path(settings.BASE_DIR) / "frontend" / "graphiql" / "dist" / "index.html"
+# GraphiQL's page loads everything from this origin (frontend/graphiql bundles it all), and its
+# Content-Security-Policy says so: scripts, Monaco's web workers (module workers built by Vite into
+# /static/graphiql/assets/, never blob: URLs) and requests (fetch, and the WebSocket: 'self' covers
+# ws:/wss: of this host) only from here; no inline or eval'd script, no plugin, no frame, no form.
+# What it cannot do without: 'unsafe-inline' styles (Monaco and GraphiQL's dialogs insert <style>
+# elements and style attributes at run time) and data: fonts and images (GraphiQL's stylesheet
+# embeds its fonts, Monaco's its colour picker and touch keyboard icons, as data: URLs). Without
+# either, Chromium reports hundreds of violations and the editors lose their layout and icons.
+# tests/browser/test_graphiql.py runs GraphiQL under this policy and fails on any violation.
+GRAPHIQL_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "worker-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "font-src 'self' data:",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 SUBSCRIPTIONS_OVER_HTTP = (
     "Subscriptions are served over WebSocket, not HTTP: connect to ws(s)://<this host>/graphql with the "
@@ -153,4 +176,6 @@ class GraphQLView(AsyncGraphQLView[Context, None]):
                 status=503,
                 content_type="text/plain",
             )
-        return HttpResponse(html, content_type="text/html; charset=utf-8")
+        response = HttpResponse(html, content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = GRAPHIQL_CSP
+        return response

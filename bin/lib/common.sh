@@ -157,14 +157,16 @@ npm_ci() {
   fi
 }
 
-# GraphiQL at /graphql, built by Vite into frontend/graphiql/dist from our own sources and
-# packages (no CDN at run time). Rebuilt when its sources or lockfile change.
+# GraphiQL at /graphql (frontend/graphiql: GraphiQL 5 in React + TypeScript, Vite), built into
+# frontend/graphiql/dist from our own sources and packages (no CDN at run time), Monaco's web
+# workers included. Rebuilt when its sources, configuration or lockfile change.
 ensure_graphiql() {
   local dir="frontend/graphiql" stamp want
   command -v npm >/dev/null || die "npm not found (Node 20 is needed to build GraphiQL)"
   npm_ci "$dir"
   stamp="$dir/dist/.sources.sha"
-  want="$(cat "$dir/package-lock.json" "$dir/index.html" "$dir/vite.config.js" "$dir"/src/* | sha256sum | cut -d' ' -f1)"
+  want="$(cd "$dir" && find index.html package-lock.json vite.config.ts tsconfig.json src -type f -print0 \
+    | sort -z | xargs -0 cat | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     log "building GraphiQL (frontend/graphiql)"
     (cd "$dir" && npx --no-install vite build --logLevel error)
@@ -192,6 +194,11 @@ ensure_job_view() {
     (cd "$dir" && npx --no-install vite build --logLevel error)
     echo "$want" >"$stamp"
   fi
+}
+
+# GraphiQL's own checks: tsc (strict) and ESLint, configured as the job view's.
+graphiql_checks() {
+  (cd frontend/graphiql && npx --no-install tsc --noEmit && npx --no-install eslint --max-warnings 0 .)
 }
 
 # The job view's own checks: generated types in step with schema/schema.graphql, tsc, ESLint, Vitest.
