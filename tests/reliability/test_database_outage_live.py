@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -24,7 +23,7 @@ from tests import factories as f
 from tests.support.live import publish_jobs, settled_cursor
 from tests.support.processes import RunningServer, run_daphne, run_manage
 from tests.support.processes import test_database_url as database_url
-from tests.support.workers import TcpProxy
+from tests.support.workers import TcpProxy, proxied
 from tests.support.ws import GraphQLWS
 
 pytestmark = [pytest.mark.slow]
@@ -44,17 +43,12 @@ def stack(transactional_db: None, tmp_path: Path) -> Iterator[tuple[RunningServe
     call_command("load_reference_data", verbosity=0)
     if connection.vendor != "mysql":
         pytest.fail("the outage test needs MariaDB (bin/test runs the suite on it)")
-    url = urlparse(database_url())
-    proxy = TcpProxy((url.hostname or "127.0.0.1", url.port or 3306))
-    proxied = database_url().replace(f"{url.hostname}:{url.port}", f"127.0.0.1:{proxy.port}")
-    try:
-        with (
-            run_manage(tmp_path, "live_relay", env=LIVE_SETTINGS),
-            run_daphne(tmp_path, env={**LIVE_SETTINGS, "DATABASE_URL": proxied}) as daphne,
-        ):
-            yield daphne, proxy
-    finally:
-        proxy.cut()
+    with (
+        proxied(database_url(), 3306) as (proxy, url),
+        run_manage(tmp_path, "live_relay", env=LIVE_SETTINGS),
+        run_daphne(tmp_path, env={**LIVE_SETTINGS, "DATABASE_URL": url}) as daphne,
+    ):
+        yield daphne, proxy
 
 
 def test_an_event_numbered_during_a_database_outage_arrives_with_its_data(

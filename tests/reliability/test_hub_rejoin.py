@@ -21,7 +21,6 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 import redis
@@ -36,7 +35,7 @@ from apps.live.relay import LIVE_GROUP
 from tests import factories as f
 from tests.support.live import publish_jobs, settled_cursor
 from tests.support.processes import RunningServer, run_daphne, run_manage
-from tests.support.workers import TcpProxy, wait_for
+from tests.support.workers import TcpProxy, proxied, wait_for
 from tests.support.ws import GraphQLWS
 
 pytestmark = [pytest.mark.slow]
@@ -61,17 +60,12 @@ def _redis_url() -> str:
 def stack(transactional_db: None, tmp_path: Path) -> Iterator[tuple[RunningServer, TcpProxy]]:
     """The relay on Redis directly; Daphne on it through a proxy."""
     call_command("load_reference_data", verbosity=0)
-    url = urlparse(_redis_url())
-    proxy = TcpProxy((url.hostname or "127.0.0.1", url.port or 6379))
-    proxied = _redis_url().replace(f"{url.hostname}:{url.port}", f"127.0.0.1:{proxy.port}")
-    try:
-        with (
-            run_manage(tmp_path, "live_relay", env=LIVE_SETTINGS),
-            run_daphne(tmp_path, env={**LIVE_SETTINGS, "REDIS_URL": proxied}) as daphne,
-        ):
-            yield daphne, proxy
-    finally:
-        proxy.cut()
+    with (
+        proxied(_redis_url(), 6379) as (proxy, url),
+        run_manage(tmp_path, "live_relay", env=LIVE_SETTINGS),
+        run_daphne(tmp_path, env={**LIVE_SETTINGS, "REDIS_URL": url}) as daphne,
+    ):
+        yield daphne, proxy
 
 
 def _hub_members() -> list[str]:

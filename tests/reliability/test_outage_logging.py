@@ -13,7 +13,6 @@ import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 import requests
@@ -23,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.support.graphql import graphql_post
 from tests.support.processes import RunningServer, run_daphne
 from tests.support.processes import test_database_url as database_url
-from tests.support.workers import TcpProxy, wait_for
+from tests.support.workers import TcpProxy, proxied, wait_for
 from tests.support.ws import GraphQLWS
 
 pytestmark = [pytest.mark.slow]
@@ -38,14 +37,11 @@ BACK = "database available again"
 @pytest.fixture
 def stack(transactional_db: None, tmp_path: Path) -> Iterator[tuple[RunningServer, TcpProxy]]:
     call_command("load_reference_data", verbosity=0)
-    url = urlparse(database_url())
-    proxy = TcpProxy((url.hostname or "127.0.0.1", url.port or 3306))
-    proxied = database_url().replace(f"{url.hostname}:{url.port}", f"127.0.0.1:{proxy.port}")
-    try:
-        with run_daphne(tmp_path, env={**LIVE_SETTINGS, "DATABASE_URL": proxied}) as daphne:
-            yield daphne, proxy
-    finally:
-        proxy.cut()
+    with (
+        proxied(database_url(), 3306) as (proxy, url),
+        run_daphne(tmp_path, env={**LIVE_SETTINGS, "DATABASE_URL": url}) as daphne,
+    ):
+        yield daphne, proxy
 
 
 def _counter(base_url: str, name: str, **labels: str) -> float:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 from kombu import Connection
 
@@ -188,3 +189,14 @@ class TcpProxy:
 
     def restore(self) -> None:
         self.start()
+
+
+@contextmanager
+def proxied(url: str, default_port: int) -> Iterator[tuple[TcpProxy, str]]:
+    """A TcpProxy in front of the service a URL names, and that URL through the proxy; cut at the end."""
+    parts = urlparse(url)
+    proxy = TcpProxy((parts.hostname or "127.0.0.1", parts.port or default_port))
+    try:
+        yield proxy, url.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{proxy.port}")
+    finally:
+        proxy.cut()
