@@ -100,7 +100,8 @@ def test_a_signed_in_sheriff_classifies_and_links_bugs_from_the_details_panel(
 
         # A suggestion fills the bug field; the comment typed and the form sent with the keyboard.
         browser.call("click", selector='.pick[aria-label="Use bug 1900123 in the classify form"]')
-        assert browser.eval("document.querySelector('form.classify [name=bug]').value") == "1900123"
+        # The form fills the field in an effect after the click's render: wait for it, not one read.
+        assert browser.wait_for("document.querySelector('form.classify [name=bug]').value") == "1900123"
         browser.call("focus", selector="form.classify textarea")
         browser.call("type", text="flaky, see the bug")
         browser.call("press", key="Tab")

@@ -42,6 +42,7 @@ from tests.support.pulse_fuzz import (
     bad_message,
     dumps,
     heavy_message,
+    oversized_multibyte,
     sample_tasks,
 )
 from tests.support.samples import sample
@@ -206,6 +207,8 @@ def test_adversarial_pulse_messages_are_each_refused_once_and_valid_ones_stored(
                 run += 1
             for message in valid_tasks:  # any left over (hypothesis ran fewer examples)
                 publisher.valid(message)
+            for fixed in oversized_multibyte():  # drawn too rarely to rely on hypothesis for them
+                publisher.fuzzed(fixed)
             published = sum(publisher.published.values())
             generated_in = time.monotonic() - started
 

@@ -377,3 +377,16 @@ def heavy_message() -> st.SearchStrategy[Fuzzed]:
     """Huge strings (10 KB to 800 KB, refused by the worker) and bodies over MAX_BODY_BYTES
     (refused by the listener): the test mixes a few of these in."""
     return task_huge_strings() | oversized()
+
+
+def oversized_multibyte() -> list[Fuzzed]:
+    """Bodies over MAX_BODY_BYTES in bytes but not in characters (two-, three- and four-byte UTF-8),
+    on both listeners, published in every run whatever hypothesis draws: py-amqp hands the listener
+    a decoded str, and counting its characters let these through to the worker (issue 15's fuzzing)."""
+    fixed = []
+    for char in ("é", "€", "😀"):
+        body = dumps({"status": char * (MAX_BODY_BYTES // len(char.encode()) + 1)})
+        for spec, exchange in ((TASKS, sorted(TASK_EXCHANGES)[0]), (PUSHES, PUSH_EXCHANGES[0])):
+            outcome = Outcome("malformed", "too_large", spec.name)
+            fixed.append(Fuzzed(exchange, "primary.#", body, JSON, "utf-8", outcome, "too large"))
+    return fixed
