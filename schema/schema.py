@@ -19,6 +19,7 @@ from schema.accounts.queries import AccountQueries
 from schema.classification.mutations import ClassificationMutations
 from schema.document_limits import DocumentLimiter
 from schema.errors import CodedMaskErrors, ErrorCodes, log_errors, should_mask_error
+from schema.execution import PerEventMemoExecutionContext
 from schema.jobs.queries import JobQueries
 from schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, QueryCostLimiter
 from schema.live.queries import LiveQueries
@@ -77,4 +78,6 @@ schema = Schema(
     subscription=Subscription,
     extensions=extensions(debug=settings.DEBUG),
     config=CONFIG,
+    # Each subscription event gets its own collect_subfields memo (schema/execution.py).
+    execution_context_class=PerEventMemoExecutionContext,
 )

@@ -87,6 +87,9 @@ ENV = {
     # Its own Pulse queues: a queue of another run left bound to the exchanges would get a copy.
     "PULSE_QUEUE_USER": f"soak-{uuid.uuid4().hex[:6]}",
     "INGEST_RETRY_BASE_SECONDS": "1",
+    # Every subscriber connects from 127.0.0.1: above the production default (200 per address and
+    # process), which would refuse all but the first 200 and leave the rest reconnecting.
+    "LIVE_MAX_CONNECTIONS_PER_ADDRESS": str(SUBSCRIBERS + 100),
     "LOG_LEVEL": os.environ.get("SOAK_LOG_LEVEL", "WARNING"),
     "PYTHONUNBUFFERED": "1",
 }
