@@ -51,7 +51,7 @@ django.setup()
 from devtools.replay import PulsePublisher  # noqa: E402
 from devtools.sample_services import serve  # noqa: E402
 from tests.support import faults  # noqa: E402
-from tests.support.ingest import make_golden_repositories  # noqa: E402
+from tests.support.ingest import ingestion_env, make_golden_repositories  # noqa: E402
 from tests.support.workers import purge_queues  # noqa: E402
 
 SELECTED = [name.strip() for name in os.environ.get("BENCH_FAULTS", "").split(",") if name.strip()]
@@ -93,17 +93,11 @@ def main() -> int:
     broker = os.environ["CELERY_BROKER_URL"]
     purge_queues(broker)
     PulsePublisher(os.environ["PULSE_URL"], declare_listener_queues=False).close()
+    # Production's retry base is 10 s: a batch that failed through a 30 s outage then waits up to a
+    # minute or two more. BENCH_RETRY_BASE=10 shows that; 0.5 shows how fast the rest recovers.
     env = {
         "DATABASE_URL": os.environ["DATABASE_URL"],
-        "TASKCLUSTER_ROOT_URL": sample.url,
-        "HG_URL": sample.url,
-        "GITHUB_API_URL": sample.url,
-        # Production's base is 10 s: a batch that failed through a 30 s outage then waits up to a
-        # minute or two more. BENCH_RETRY_BASE=10 shows that; 0.5 shows how fast the rest recovers.
-        "INGEST_RETRY_BASE_SECONDS": RETRY_BASE,
-        "INGEST_MAX_RETRIES": "8",
-        "INGEST_REPOSITORY_CACHE_SECONDS": "0",
-        "PULSE_QUEUE_USER": f"bench-faults-{uuid.uuid4().hex[:6]}",
+        **ingestion_env(sample.url, f"bench-faults-{uuid.uuid4().hex[:6]}", retry_base=RETRY_BASE),
     }
     logs = Path(tempfile.mkdtemp(prefix="bench-reliability-"))
     stack = faults.FaultStack(

@@ -25,7 +25,7 @@ from devtools.replay import PulsePublisher
 from devtools.sample_services import SampleServer
 from tests.support import faults
 from tests.support.faults import FaultStack, Report, StreamPlan, delete_pulse_queues, run_scenario
-from tests.support.ingest import make_golden_repositories
+from tests.support.ingest import ingestion_env, make_golden_repositories
 from tests.support.processes import test_database_url as database_url_of_tests
 from tests.support.workers import purge_queues
 
@@ -47,15 +47,7 @@ def stack(
         database = database_url_of_tests()
     purge_queues(broker)
     PulsePublisher(os.environ["PULSE_URL"], declare_listener_queues=False).close()  # the exchanges listeners bind
-    env = {
-        "TASKCLUSTER_ROOT_URL": sample_services.url,
-        "HG_URL": sample_services.url,
-        "GITHUB_API_URL": sample_services.url,
-        "INGEST_RETRY_BASE_SECONDS": "0.25",
-        "INGEST_MAX_RETRIES": "8",
-        "INGEST_REPOSITORY_CACHE_SECONDS": "0",
-        "PULSE_QUEUE_USER": f"faults-{os.getpid()}",
-    }
+    env = ingestion_env(sample_services.url, f"faults-{os.getpid()}")
     running = FaultStack(
         tmp_path_factory.mktemp("faults"), env, database_url=database, broker_url=broker,
         redis_url=os.environ["REDIS_URL"],

@@ -79,6 +79,20 @@ def golden_repositories(db: None) -> None:
     make_golden_repositories()
 
 
+def ingestion_env(services_url: str, queue_user: str, *, retry_base: str = "0.25") -> dict[str, str]:
+    """Environment for ingestion processes started by a test or a bench: the sample server as
+    Taskcluster/hg/GitHub, fast retries, no repository cache, a Pulse queue user of their own."""
+    return {
+        "TASKCLUSTER_ROOT_URL": services_url,
+        "HG_URL": services_url,
+        "GITHUB_API_URL": services_url,
+        "INGEST_RETRY_BASE_SECONDS": retry_base,
+        "INGEST_MAX_RETRIES": "8",
+        "INGEST_REPOSITORY_CACHE_SECONDS": "0",
+        "PULSE_QUEUE_USER": queue_user,
+    }
+
+
 @pytest.fixture
 def pipeline_env(
     transactional_db: None, ingest_settings: Any, sample_services: SampleServer
@@ -89,16 +103,7 @@ def pipeline_env(
     broker = os.environ["CELERY_BROKER_URL"]
     purge_queues(broker)
     owner = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        "TASKCLUSTER_ROOT_URL": sample_services.url,
-        "HG_URL": sample_services.url,
-        "GITHUB_API_URL": sample_services.url,
-        "INGEST_RETRY_BASE_SECONDS": "0.25",
-        "INGEST_MAX_RETRIES": "8",
-        "INGEST_BATCH_WAIT": "0.05",
-        "INGEST_REPOSITORY_CACHE_SECONDS": "0",
-        "PULSE_QUEUE_USER": owner,
-    }
+    env = {**ingestion_env(sample_services.url, owner), "INGEST_BATCH_WAIT": "0.05"}
     yield env
     purge_queues(broker)
     for name in ("tasks", "resultsets"):
