@@ -36,13 +36,15 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 import psutil
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 PY = sys.executable
+
+from bench.support.database import scratch_database_url, setup_database  # noqa: E402
+from bench.support.servers import free_port, wait_http  # noqa: E402
 
 ADDRESSES = int(os.environ.get("FLOOD_ADDRESSES", "10"))
 PER_ADDRESS = int(os.environ.get("FLOOD_PER_ADDRESS", "300"))
@@ -51,40 +53,6 @@ SLOW_LEGACY = int(os.environ.get("FLOOD_SLOW_LEGACY", "10"))
 EVENTS = int(os.environ.get("FLOOD_EVENTS", "10000"))
 MIB = 1024 * 1024
 PROTOCOLS: Any = ["graphql-transport-ws"]
-
-
-def bench_database_url() -> str:
-    url = urlparse(os.environ["DATABASE_URL"])
-    return urlunparse(url._replace(path=url.path.rstrip("/") + "_flood"))
-
-
-_CREATE_DB = """
-import os
-from urllib.parse import urlparse
-import MySQLdb
-u = urlparse(os.environ["DATABASE_URL"])
-c = MySQLdb.connect(host=u.hostname, port=u.port or 3306, user=u.username or "root", passwd=u.password or "")
-c.cursor().execute(f"DROP DATABASE IF EXISTS `{u.path[1:]}`")
-c.cursor().execute(f"CREATE DATABASE `{u.path[1:]}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(url: str) -> None:
-    import urllib.request
-
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=2)  # noqa: S310 - local bench server
-            return
-        except Exception:  # noqa: BLE001 - not up yet
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not start")
 
 
 class RssSampler:
@@ -249,13 +217,11 @@ async def slow_readers(url: str, daphne: psutil.Process, publish: Any, protocol:
 
 def main() -> None:
     env = dict(os.environ)
-    env["DATABASE_URL"] = bench_database_url()
+    env["DATABASE_URL"] = scratch_database_url("flood")
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     env["LOG_LEVEL"] = "WARNING"
     os.environ.update(env)
-    subprocess.run([PY, "-c", _CREATE_DB], env=env, check=True, cwd=ROOT)
-    subprocess.run([PY, "manage.py", "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([PY, "manage.py", "load_reference_data", "-v0"], env=env, check=True, cwd=ROOT)
+    setup_database(env)
 
     import django
 

@@ -26,10 +26,14 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from bench.support.database import scratch_database_url, setup_database  # noqa: E402
+from bench.support.servers import free_port  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 PUSHES = int(os.environ.get("BENCH_PUSHES", "50"))
@@ -40,24 +44,11 @@ PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 SEED = int(time.time())
 
 
-def _bench_database_url() -> str:
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_bench"))
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-PORT = _free_port()
+PORT = free_port()
 SAMPLE_URL = f"http://127.0.0.1:{PORT}"
 ENV = {
     **os.environ,
-    "DATABASE_URL": _bench_database_url(),
+    "DATABASE_URL": scratch_database_url("bench"),
     "TASKCLUSTER_ROOT_URL": SAMPLE_URL,
     "HG_URL": SAMPLE_URL,
     "GITHUB_API_URL": SAMPLE_URL,
@@ -88,22 +79,6 @@ from devtools import synthetic  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python")
 VAR = ROOT / "bench" / "results"
-
-
-def setup_database() -> None:
-    import MySQLdb
-
-    url = urlsplit(ENV["DATABASE_URL"])
-    conn = MySQLdb.connect(
-        host=url.hostname, port=url.port or 3306, user=url.username or "root", passwd=url.password or ""
-    )
-    name = url.path.lstrip("/")
-    cursor = conn.cursor()
-    cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-    conn.close()
-    subprocess.run([PY, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=ENV, check=True)
-    subprocess.run([PY, "manage.py", "load_reference_data", "-v", "0"], cwd=ROOT, env=ENV, check=True)
 
 
 def start(args: list[str], name: str) -> subprocess.Popen[bytes]:
@@ -168,7 +143,7 @@ def warn_about_idle_pulse_queues() -> None:
 def main() -> None:
     print(f"bench/ingest: {PUSHES} pushes x {TASKS} tasks x 3 states, rate {RATE or 'flood'} msg/s, seed {SEED}")
     warn_about_idle_pulse_queues()
-    setup_database()
+    setup_database(ENV)
     purge_celery_queues()
     processes = [
         start([PY, "manage.py", "serve_sample_services", "--port", str(PORT)], "sample-services"),

@@ -98,7 +98,7 @@ def documents() -> Iterator[tuple[str, str, dict[str, Any], str | None, str]]:
 
 @contextmanager
 def daphne(env: dict[str, str]) -> Iterator[tuple[str, int]]:
-    from tests.support.processes import free_port
+    from bench.support.servers import free_port, wait_http
 
     port = free_port()
     log = open(Path(env["VAR_DIR"]) / f"daphne-{port}.log", "wb")  # noqa: SIM115 - closed below
@@ -111,15 +111,7 @@ def daphne(env: dict[str, str]) -> Iterator[tuple[str, int]]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{url}/healthz", timeout=5)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SystemExit("daphne did not start") from None
-                time.sleep(0.2)
+        wait_http(url, proc)
         yield url, proc.pid
     finally:
         proc.kill()

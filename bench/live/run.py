@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 PY = sys.executable
 
 from bench.support.database import scratch_database_url, setup_database  # noqa: E402
+from bench.support.servers import free_port, wait_http  # noqa: E402
 
 EVENTS = 40
 EVENT_GAP_SECONDS = 0.25
@@ -37,33 +38,9 @@ subscription ($repo: String!) {
 """
 
 
-def bench_database_url() -> str:
-    return scratch_database_url("bench")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as fh:
         return subprocess.Popen(argv, env=env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
-
-
-def wait_http(url: str) -> None:
-    import urllib.request
-
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=2)  # noqa: S310 - local bench server
-            return
-        except Exception:  # noqa: BLE001
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not start")
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -190,7 +167,7 @@ def _client(
 
 def main() -> None:
     env = dict(os.environ)
-    env["DATABASE_URL"] = bench_database_url()
+    env["DATABASE_URL"] = scratch_database_url("bench")
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     env["LOG_LEVEL"] = "WARNING"
     scenarios = [

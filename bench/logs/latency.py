@@ -11,7 +11,8 @@ import threading
 import time
 from pathlib import Path
 
-from bench.live.run import free_port, start, wait_http
+from bench.live.run import start
+from bench.support.servers import free_port, wait_http
 
 JOBS = int(os.environ.get("BENCH_LOGS_JOBS", "40"))
 GAP_SECONDS = 0.5

@@ -33,11 +33,13 @@ import tempfile
 import time
 import types
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 PY = sys.executable
+
+from bench.support.database import scratch_database_url, setup_database  # noqa: E402
+
 LOGS = ROOT / "sample_data" / "logs"
 TARGET_BYTES = 200 * 1024 * 1024
 
@@ -144,21 +146,6 @@ def treeherder(log: bytes) -> None:
     )
 
 
-def bench_database_url() -> str:
-    url = urlparse(os.environ["DATABASE_URL"])
-    return urlunparse(url._replace(path=url.path.rstrip("/") + "_bench"))
-
-
-_CREATE_DB = """
-import os
-from urllib.parse import urlparse
-import MySQLdb
-u = urlparse(os.environ["DATABASE_URL"])
-c = MySQLdb.connect(host=u.hostname, port=u.port or 3306, user=u.username or "root", passwd=u.password or "")
-c.cursor().execute(f"DROP DATABASE IF EXISTS `{u.path[1:]}`")
-c.cursor().execute(f"CREATE DATABASE `{u.path[1:]}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-"""
-
 WORDS = ("dom", "layout", "browser", "devtools", "netwerk", "toolkit", "gfx", "js", "widget", "media", "editor")
 KINDS = ("test", "browser", "test_bug", "file", "helper")
 
@@ -262,10 +249,8 @@ def bench_suggestions(env: dict[str, str]) -> None:
 
 
 def main() -> None:
-    env = {**os.environ, "DATABASE_URL": bench_database_url(), "DJANGO_SETTINGS_MODULE": "config.settings"}
-    subprocess.run([PY, "-c", _CREATE_DB], env=env, check=True, cwd=ROOT)
-    subprocess.run([PY, "manage.py", "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([PY, "manage.py", "load_reference_data", "-v0"], env=env, check=True, cwd=ROOT)
+    env = {**os.environ, "DATABASE_URL": scratch_database_url("bench"), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    setup_database(env)
     os.environ.update(env)
     import django
 

@@ -161,7 +161,7 @@ def main() -> None:
     ensure_database()
     django.setup()
     prepare()
-    from tests.support.processes import free_port
+    from bench.support.servers import free_port, wait_http
 
     variables = {"repository": REPOSITORY, "first": VIEW_PUSHES}
     view_queries, body = count_queries(JOB_VIEW_QUERY, variables)
@@ -183,17 +183,7 @@ def main() -> None:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        import requests
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{url}/healthz", timeout=5)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SystemExit("daphne did not start; see var/bench-query-daphne.log") from None
-                time.sleep(0.2)
+        wait_http(url, proc)  # its log: var/bench-query-daphne.log
         load_before = os.getloadavg()
         server = psutil.Process(proc.pid)
         server.cpu_percent()

@@ -24,25 +24,20 @@ bench/README.md has the figures.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
-def _database_url() -> str:
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_reliability"))
+from bench.support.database import scratch_database_url, setup_database  # noqa: E402
 
-
-os.environ["DATABASE_URL"] = _database_url()
+os.environ["DATABASE_URL"] = scratch_database_url("reliability")
 
 import django  # noqa: E402
 
@@ -59,19 +54,8 @@ SCALE = float(os.environ.get("BENCH_FAULT_SCALE", "1"))
 RETRY_BASE = os.environ.get("BENCH_RETRY_BASE", "0.5")  # INGEST_RETRY_BASE_SECONDS of the workers
 
 
-def setup_database() -> None:
-    import MySQLdb
-
-    url = urlsplit(os.environ["DATABASE_URL"])
-    conn = MySQLdb.connect(
-        host=url.hostname, port=url.port or 3306, user=url.username or "root", passwd=url.password or ""
-    )
-    name = url.path.lstrip("/")
-    cursor = conn.cursor()
-    cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-    conn.close()
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True)
+def setup_bench_database() -> None:
+    setup_database(dict(os.environ), reference_data=False)
     make_golden_repositories()
 
 
@@ -88,7 +72,7 @@ def main() -> int:
         f"bench/reliability: {', '.join(f.name for f in chosen)}; retry base {RETRY_BASE} s; "
         f"load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
-    setup_database()
+    setup_bench_database()
     sample = serve("127.0.0.1", 0)
     broker = os.environ["CELERY_BROKER_URL"]
     purge_queues(broker)

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.support.database import scratch_database_url, setup_database  # noqa: E402
-from tests.support.processes import free_port  # noqa: E402
+from bench.support.servers import free_port, wait_http  # noqa: E402
 
 MINUTES = float(os.environ.get("SOAK_MINUTES", "30"))
 RATE = float(os.environ.get("SOAK_RATE", "200"))
@@ -210,17 +210,6 @@ def start_clients(tmp: Path, specs: list[dict[str, Any]], after: str) -> list[Cl
     return clients
 
 
-def wait_http(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"{url}/healthz/live", timeout=5)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise SystemExit(f"soak: {url} did not answer")
-
-
 def graphql(query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = requests.post(
@@ -355,8 +344,8 @@ def main() -> int:
         # copy of every later run's messages.
         stack.callback(delete_pulse_queues)
         procs = {name: stack.enter_context(run_procfile_process(name, cmd, tmp, ENV)) for name, cmd in commands.items()}
-        wait_http(WEB_URL)
-        wait_http(SAMPLE_URL)
+        wait_http(WEB_URL, timeout=120, path="/healthz/live")
+        wait_http(SAMPLE_URL, timeout=120, path="/healthz/live")
         roots = {name: psutil.Process(p.process.pid) for name, p in procs.items()}
         token = make_bot_token()
         start_cursor = graphql("{ liveCursor }")["data"]["liveCursor"]

@@ -29,9 +29,12 @@ c.cursor().execute(f"CREATE DATABASE `{u.path[1:]}` CHARACTER SET utf8mb4 COLLAT
 """
 
 
-def setup_database(env: dict[str, str]) -> None:
-    """Recreate env["DATABASE_URL"]'s database, migrate it and load the reference data."""
+def setup_database(env: dict[str, str], *, reference_data: bool = True) -> None:
+    """Recreate env["DATABASE_URL"]'s database, migrate it and (unless told not to) load the
+    reference data. Subprocesses: the caller may not have set Django up, or set it up on another
+    database."""
     py = sys.executable
     subprocess.run([py, "-c", _CREATE_DB], env=env, check=True, cwd=ROOT)
     subprocess.run([py, "manage.py", "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([py, "manage.py", "load_reference_data", "-v0"], env=env, check=True, cwd=ROOT)
+    if reference_data:
+        subprocess.run([py, "manage.py", "load_reference_data", "-v0"], env=env, check=True, cwd=ROOT)
