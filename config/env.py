@@ -184,7 +184,7 @@ def _load_ingest() -> IngestConfig:
         # Treeherder's PROJECTS_TO_INGEST: when set, tasks of other projects are dropped.
         projects_to_ingest=_env.list("PROJECTS_TO_INGEST", default=[]),
         batch_size=_env.int("INGEST_BATCH_SIZE", default=100),
-        batch_wait=_env.float("INGEST_BATCH_WAIT", default=0.05),
+        batch_wait=_env.float("INGEST_BATCH_WAIT", default=0.2),
         # With the default base, 13 retries wait about 2.8 h in all (each wait at most 25 min).
         max_retries=_env.int("INGEST_MAX_RETRIES", default=13),
         retry_base_seconds=_env.float("INGEST_RETRY_BASE_SECONDS", default=10.0),
