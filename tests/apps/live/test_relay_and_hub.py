@@ -9,12 +9,13 @@ import threading
 import pytest
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from apps.live.events import NumberedEvent, PushChanged
 from apps.live.hub import Hub, UnknownCursor
 from apps.live.models import Event, RetentionMark
 from apps.live.publish import publish
-from apps.live.relay import LIVE_GROUP, MESSAGE_TYPE, number_next_batch
+from apps.live.relay import LIVE_GROUP, MESSAGE_TYPE, number_batch, number_next_batch
 from apps.live.retention import prune_events
 from apps.live.selectors import events_after, head_seq, pruned_through
 
@@ -36,6 +37,25 @@ def test_publish_writes_nothing_visible_until_commit_and_nothing_on_rollback() -
     with transaction.atomic():
         publish([_event(2)])
     assert list(Event.objects.values_list("push_id", "seq")) == [(2, None)]
+
+
+def test_a_batch_is_numbered_in_three_statements_and_carries_its_oldest_commit_time() -> None:
+    with transaction.atomic():
+        publish([_event(1), _event(2)])
+    with transaction.atomic():
+        publish([_event(3)])
+    oldest = min(Event.objects.values_list("created", flat=True))
+
+    with CaptureQueriesContext(connection) as queries:
+        batch = number_batch()
+
+    assert [e.push_id for e in batch.events] == [1, 2, 3]
+    assert batch.committed == oldest.timestamp()
+    # The read, then the head and the UPDATE in a transaction: the relay runs this for every batch,
+    # hundreds a second.
+    kinds = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert kinds == ["SELECT", "BEGIN", "SELECT", "UPDATE", "COMMIT"], [q["sql"][:80] for q in queries.captured_queries]
+    assert number_batch().events == [] and number_batch().committed is None
 
 
 def test_events_committed_out_of_id_order_are_numbered_in_commit_order() -> None:
