@@ -18,6 +18,7 @@ from config.http_limits import (  # noqa: E402
     close_oversized_websocket_messages,
     raise_twisted_line_limits,
 )
+from config.proxy_headers import TrustedProxyHeaders  # noqa: E402
 from config.websocket_close import cancel_applications_on_stop, pass_websocket_close_reasons  # noqa: E402
 from schema.schema import schema  # noqa: E402
 from server.ws.app import GraphQLWebSocketApp  # noqa: E402
@@ -41,11 +42,16 @@ pass_websocket_close_reasons()
 cancel_applications_on_stop()
 
 application = EmbeddedRelayStarter(
-    ProtocolTypeRouter(
-        {
-            # REQUEST_BODY_MAX_BYTES (DATA_UPLOAD_MAX_MEMORY_SIZE), enforced before Django reads the body.
-            "http": HTTPRequestLimits(django_application, max_body=settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
-            "websocket": GraphQLWebSocketApp(schema),
-        }
+    # The client's address (the per-address WebSocket limit) from X-Forwarded-For only behind a
+    # trusted proxy (TRUSTED_PROXIES); Daphne runs without --proxy-headers, which believes anyone.
+    TrustedProxyHeaders(
+        ProtocolTypeRouter(
+            {
+                # REQUEST_BODY_MAX_BYTES (DATA_UPLOAD_MAX_MEMORY_SIZE), enforced before Django reads the body.
+                "http": HTTPRequestLimits(django_application, max_body=settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
+                "websocket": GraphQLWebSocketApp(schema),
+            }
+        ),
+        trusted=settings.TRUSTED_PROXIES,
     )
 )

@@ -24,6 +24,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.proxy_headers import parse_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _env = environ.Env()
@@ -60,6 +62,7 @@ class EnvConfig:
     cors_allowed_origins: list[str]
     port: int
     secure_https: bool
+    trusted_proxies: list[str]
     var_dir: Path
 
 
@@ -111,6 +114,11 @@ def load() -> EnvConfig:
     bugzilla_url = _str("BUGZILLA_URL", DEFAULT_BUGZILLA_URL).rstrip("/")
     hg_url = _str("HG_URL", DEFAULT_HG_URL).rstrip("/")
     github_api_url = _str("GITHUB_API_URL", DEFAULT_GITHUB_API_URL).rstrip("/")
+    trusted_proxies = _env.list("TRUSTED_PROXIES", default=[])
+    try:
+        parse_networks(trusted_proxies)
+    except ValueError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
 
     return EnvConfig(
         embedded=embedded,
@@ -141,6 +149,8 @@ def load() -> EnvConfig:
         port=_env.int("PORT", default=8000),
         # Served over HTTPS behind a proxy: redirect http, HSTS, secure cookies.
         secure_https=_env.bool("SECURE_HTTPS", default=False),
+        # Peers whose X-Forwarded-For/-Proto are believed (config/proxy_headers.py); empty: none.
+        trusted_proxies=trusted_proxies,
         var_dir=var_dir,
     )
 
@@ -335,3 +345,44 @@ def load_auth() -> AuthConfig:
 
 
 AUTH = load_auth()
+
+
+# channels-redis's receive() blocks in BZPOPMIN for this long (RedisChannelLayer.brpop_timeout; a
+# test holds the two to the same figure): the channel layer's socket timeout must be longer, or
+# every idle receive would time out.
+CHANNELS_REDIS_RECEIVE_BLOCK_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class ResilienceConfig:
+    """Bounds on waiting for a dependency that misbehaves (docs/reliability.md)."""
+
+    db_conflict_attempts: int
+    db_conflict_backoff_ms: float
+    redis_connect_timeout: float
+    redis_socket_timeout: float
+
+
+def load_resilience() -> ResilienceConfig:
+    config = ResilienceConfig(
+        # A write transaction aborted by a deadlock or a lock wait timeout runs again, up to this
+        # many attempts in all (apps/core/transactions.py).
+        db_conflict_attempts=_env.int("DB_CONFLICT_ATTEMPTS", default=3),
+        db_conflict_backoff_ms=_env.float("DB_CONFLICT_BACKOFF_MS", default=50.0),
+        redis_connect_timeout=_env.float("REDIS_CONNECT_TIMEOUT", default=2.0),
+        redis_socket_timeout=_env.float("REDIS_SOCKET_TIMEOUT", default=10.0),
+    )
+    if config.db_conflict_attempts < 1:
+        raise ImproperlyConfigured("DB_CONFLICT_ATTEMPTS must be at least 1 (1: no retry).")
+    if config.redis_connect_timeout <= 0:
+        raise ImproperlyConfigured("REDIS_CONNECT_TIMEOUT must be positive (seconds).")
+    if config.redis_socket_timeout <= CHANNELS_REDIS_RECEIVE_BLOCK_SECONDS + 1:
+        raise ImproperlyConfigured(
+            f"REDIS_SOCKET_TIMEOUT ({config.redis_socket_timeout:g}) must exceed "
+            f"{CHANNELS_REDIS_RECEIVE_BLOCK_SECONDS + 1:g} s: channels-redis's receive blocks in Redis for "
+            f"{CHANNELS_REDIS_RECEIVE_BLOCK_SECONDS:g} s when no message comes, and must not time out then."
+        )
+    return config
+
+
+RESILIENCE = load_resilience()

@@ -9,7 +9,9 @@ unless it is an unreachable database, which is counted and logged once per outag
 Every error carries `extensions.code`, over HTTP and WebSocket alike (docs/api-limits.md lists
 them): the code raised with it, or one given by where it arose: GRAPHQL_PARSE_FAILED (parsing),
 GRAPHQL_VALIDATION_FAILED (graphql-core's rules), BAD_USER_INPUT (a client error found while
-executing, e.g. a variable of the wrong type), INTERNAL (a server fault).
+executing, e.g. a variable of the wrong type), TRY_AGAIN (a write that lost a database lock conflict
+in every attempt, apps.core.transactions: nothing was written, the same request may succeed),
+INTERNAL (a server fault).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from apps.core.outage import DATABASE, database_unreachable
+from apps.core.transactions import TransientConflict
 
 logger = logging.getLogger("treeherder.graphql")
 
@@ -38,6 +41,7 @@ VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 NOT_FOUND = "NOT_FOUND"
 INTERNAL = "INTERNAL"
+TRY_AGAIN = "TRY_AGAIN"
 COMPLEXITY_LIMIT = "QUERY_COMPLEXITY_LIMIT_EXCEEDED"
 COMPLEXITY_MESSAGE = (
     "The document is too complex to validate: fields of the same name are compared pair by pair, and "
@@ -71,7 +75,9 @@ def should_mask_error(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return False
-    return not isinstance(original, (GraphQLError, *_REQUEST_ERRORS))
+    # A TransientConflict is not hidden either: its message says only that nothing was written and
+    # the request may be sent again, which is what the client needs to know.
+    return not isinstance(original, (GraphQLError, TransientConflict, *_REQUEST_ERRORS))
 
 
 def set_code(error: GraphQLError, code: str) -> None:
@@ -162,6 +168,10 @@ def log_errors(errors: list[GraphQLError], execution_context: ExecutionContext |
                 DATABASE.failed(error.original_error)  # type: ignore[arg-type]  # one line per outage
             else:
                 StrawberryLogger.error(error, execution_context)
+        elif isinstance(error.original_error, TransientConflict):
+            # Logged (and counted) once by apps.core.transactions when the retries ran out.
+            set_code(error, TRY_AGAIN)
+            error.extensions = {**(error.extensions or {}), "retryable": True}
         else:
             original = error.original_error
             set_code(error, _REQUEST_ERRORS.get(type(original), BAD_USER_INPUT) if original else BAD_USER_INPUT)

@@ -4,7 +4,11 @@ mark investigated tests. Every one publishes its live events through apps.live.p
 The job's classification is derived, never set directly: after any change to its notes it is the
 newest remaining note's, or "not classified" (1) when none is left (treeherder-domain.md §8.9).
 Jobs are locked (SELECT ... FOR UPDATE) while their notes change, so two sheriffs classifying the
-same job at once cannot leave it with the older note's classification.
+same job at once cannot leave it with the older note's classification. Every writer of job rows
+locks them in id order (here and the ingestion store, apps/jobs/services/store.py), so two of them
+cannot deadlock on each other's rows; a deadlock or lock wait timeout that happens anyway (the
+relay, a scheduled job, lock timeouts under load) runs the whole service again, a few times, and
+then surfaces as TransientConflict (apps/core/transactions.py; the API's TRY_AGAIN).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.classification.models import BugJobMap, InvestigatedTest, JobNote
+from apps.core.transactions import retry_conflicts
 from apps.failures.models import Bugscache
 from apps.jobs.models import FailureClassification, Job, JobType
 from apps.live.events import JobChanged, PushChanged
@@ -137,6 +142,7 @@ def _link(*, user: Any, job_id: int, bug: Bugscache, bug_open: bool) -> tuple[Bu
 # -- services ---------------------------------------------------------------------------------------
 
 
+@retry_conflicts("classifyJobs")
 def jobs_classify(
     *,
     user: Any,
@@ -172,6 +178,7 @@ def jobs_classify(
     return notes
 
 
+@retry_conflicts("deleteNote")
 def note_delete(*, user: Any, note_id: int) -> JobNote:
     """Mark a note deleted (kept for the audit trail) and re-derive its job's classification."""
     with transaction.atomic():
@@ -190,6 +197,7 @@ def note_delete(*, user: Any, note_id: int) -> JobNote:
     return JobNote.objects.select_related("user", "deleted_by").get(id=note_id)
 
 
+@retry_conflicts("linkBug")
 def bug_link(*, user: Any, job_id: int, bug: BugRef, bug_open: bool = False) -> tuple[BugJobMap, bool]:
     """Link a job to a bug. Linking again is a no-op: (the existing link, False), no event."""
     with transaction.atomic():
@@ -200,6 +208,7 @@ def bug_link(*, user: Any, job_id: int, bug: BugRef, bug_open: bool = False) -> 
     return link, created
 
 
+@retry_conflicts("unlinkBug")
 def bug_unlink(*, user: Any, job_id: int, bug: BugRef) -> BugJobMap:
     """Mark the job's link to the bug deleted (kept for the audit trail)."""
     with transaction.atomic():
@@ -216,6 +225,7 @@ def bug_unlink(*, user: Any, job_id: int, bug: BugRef) -> BugJobMap:
     return link
 
 
+@retry_conflicts("clearPushClassifications")
 def push_classifications_clear(*, user: Any, push_id: int) -> list[int]:
     """The pinboard's "clear all" for a whole push: every live note and bug link of its jobs is
     marked deleted and those jobs go back to "not classified". Returns the jobs cleared."""
@@ -247,6 +257,7 @@ def _investigated_inputs(push_id: int, job_type_id: int, test: str) -> tuple[Pus
     return push, test
 
 
+@retry_conflicts("markInvestigatedTest")
 def investigated_test_mark(*, user: Any, push_id: int, job_type_id: int, test: str) -> tuple[InvestigatedTest, bool]:
     """Put a test on the push's to-do list; marking it again is a no-op."""
     with transaction.atomic():
@@ -260,6 +271,7 @@ def investigated_test_mark(*, user: Any, push_id: int, job_type_id: int, test: s
     return InvestigatedTest.objects.select_related("user", "job_type").get(id=found.id), created
 
 
+@retry_conflicts("unmarkInvestigatedTest")
 def investigated_test_unmark(*, user: Any, push_id: int, job_type_id: int, test: str) -> None:
     with transaction.atomic():
         push, test = _investigated_inputs(push_id, job_type_id, test)

@@ -148,6 +148,8 @@ HELP = {
     "pushlog_pushes_recovered": "Pushes the hg pushlog failsafe stored that Pulse had not delivered",
     "live_resumed_subscriptions_shared": "Resumed subscriptions moved into a shared execution",
     "websockets_refused": "GraphQL WebSockets closed at once, by reason (connections_per_address)",
+    "db_conflict_retries": "Write transactions run again after a deadlock or lock wait timeout, by service",
+    "db_conflict_failures": "Write transactions that lost a lock conflict in every attempt, by service",
 }
 
 

@@ -28,6 +28,7 @@ from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import F, Max
 
 from apps.core.metrics import LIVE_EVENTS
+from apps.core.outage import CHANNEL_LAYER
 from apps.live import nudge
 from apps.live.events import NumberedEvent
 from apps.live.models import Event
@@ -43,6 +44,7 @@ MESSAGE_TYPE = "live.events"
 BATCH_SIZE = 500
 POLL_SECONDS = 0.1
 PRUNE_EVERY_SECONDS = 60.0
+SEND_TIMEOUT_WHILE_DOWN_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -106,18 +108,30 @@ def _number_in_thread() -> Batch:
 async def send_batch(
     layer: Any, previous_head: int, events: list[NumberedEvent], committed: float | None = None
 ) -> bool:
-    """One layer message per batch. A failure is logged; hubs read the events back from the table."""
+    """One layer message per batch. Hubs read what fails to arrive back from the table, so a failure
+    is only counted: during a Redis outage the relay logs the outage's first and last line
+    (apps.core.outage CHANNEL_LAYER), not one per batch (issue 15: a line per batch, every 0.5 s)."""
     message: dict[str, Any] = {"type": MESSAGE_TYPE, "prev": previous_head, "events": [e.to_message() for e in events]}
     if committed is not None:
         message["committed"] = committed
     try:
-        await layer.group_send(LIVE_GROUP, message)
-        LIVE_EVENTS.labels(stage="relayed").inc(len(events))
-        return True
+        if CHANNEL_LAYER.down:
+            # Already known to be down: give up on this batch quickly. A Redis that accepts and never
+            # answers holds each send for REDIS_SOCKET_TIMEOUT, which would number one batch per
+            # 10 s; the hubs deliver from the table meanwhile, but only what is numbered.
+            await asyncio.wait_for(layer.group_send(LIVE_GROUP, message), SEND_TIMEOUT_WHILE_DOWN_SECONDS)
+        else:
+            await layer.group_send(LIVE_GROUP, message)
+    except asyncio.CancelledError:
+        raise
     except Exception as exc:  # noqa: BLE001 - Redis down must never stop numbering
-        logger.warning("live relay: group_send failed (%s); hubs will read seq %d-%d from the table", exc,
-                       events[0].seq, events[-1].seq)  # fmt: skip
+        CHANNEL_LAYER.failed(exc)
+        logger.debug("live relay: group_send failed (%s); hubs will read seq %d-%d from the table", exc,
+                     events[0].seq, events[-1].seq)  # fmt: skip
         return False
+    CHANNEL_LAYER.recovered()
+    LIVE_EVENTS.labels(stage="relayed").inc(len(events))
+    return True
 
 
 class Relay:

@@ -2,7 +2,7 @@
 
 import environ
 
-from config.env import CONFIG
+from config.env import CONFIG, RESILIENCE
 
 _db = environ.Env.db_url_config(CONFIG.database_url)
 
@@ -31,3 +31,7 @@ elif _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DATABASES = {"default": _db}
+
+# Write transactions aborted by a lock conflict run again (apps/core/transactions.py).
+DB_CONFLICT_ATTEMPTS = RESILIENCE.db_conflict_attempts
+DB_CONFLICT_BACKOFF_MS = RESILIENCE.db_conflict_backoff_ms

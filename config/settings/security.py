@@ -10,8 +10,12 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 
+# X-Forwarded-For/-Proto count only from these peers (config/proxy_headers.py, in config/asgi.py).
+TRUSTED_PROXIES = CONFIG.trusted_proxies
+
 if CONFIG.secure_https:
-    # Production: TLS terminates in front of Daphne (the proxy sets X-Forwarded-Proto).
+    # Production: TLS terminates in front of Daphne (the proxy sets X-Forwarded-Proto, which
+    # config/proxy_headers.py removes from requests that did not come through a trusted proxy).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

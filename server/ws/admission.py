@@ -6,8 +6,9 @@ opening sockets in a loop takes the process's memory. One socket past the limit 
 closed at once with 4013 and a reason that names the limit: a close code a browser can read, where
 refusing the handshake would show only "403". graphql-ws clients retry it with their backoff.
 
-The address is the ASGI scope's client: with Daphne's `--proxy-headers` (Procfile) the
-`X-Forwarded-For` address a proxy gives. Counted per process, in memory; entries go when their
+The address is the ASGI scope's client: the socket's peer, or, when that peer is a trusted proxy
+(TRUSTED_PROXIES), the address it forwards in X-Forwarded-For (config/proxy_headers.py; a client
+cannot name its own address). Counted per process, in memory; entries go when their
 last socket closes, so the table is never larger than the open sockets.
 """
 

@@ -1,6 +1,8 @@
 """During a database outage the web process logs one line when the database becomes unreachable
 and one when it is back, not a traceback per failed request (issue 15); every error is still
-counted (`treeherder_dependency_errors_total`).
+counted (`treeherder_dependency_errors_total`). The relay does the same for a Redis outage: one line
+when the channel layer becomes unreachable and one when it is back, not one per batch it could
+not send.
 
 Daphne reaches MariaDB through a proxy the test cuts for a few seconds, while HTTP GraphQL queries,
 readiness probes, a query over WebSocket and an open subscription (whose hub checks the outbox every
@@ -16,11 +18,15 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.conf import settings
 from django.core.management import call_command
 from prometheus_client.parser import text_string_to_metric_families
 
+from apps.core.metrics import metrics_snapshot
+from tests import factories as f
 from tests.support.graphql import graphql_post
-from tests.support.processes import RunningServer, run_daphne
+from tests.support.live import publish_jobs, settled_cursor
+from tests.support.processes import RunningServer, run_daphne, run_manage
 from tests.support.processes import test_database_url as database_url
 from tests.support.workers import TcpProxy, proxied, wait_for
 from tests.support.ws import GraphQLWS
@@ -105,3 +111,52 @@ def test_a_database_outage_logs_one_line_when_it_starts_and_one_when_it_ends(
     assert _counter(daphne.url, "treeherder_dependency_outages_total", dependency="database") - outages_before == 1
     # The queries over the socket failed with the masked error too, the socket stayed open.
     assert all(m["type"] in ("next", "complete", "error") for m in inbox), inbox
+
+
+LAYER_DOWN = "channel_layer unavailable"
+LAYER_BACK = "channel_layer available again"
+LAYER_ERRORS = 'dependency_errors{dependency="channel_layer"}'
+BATCHES_DURING_OUTAGE = 5
+
+
+@pytest.fixture
+def relay_behind_proxy(transactional_db: None, tmp_path: Path) -> Iterator[tuple[RunningServer, TcpProxy]]:
+    """The relay reaches Redis through a proxy the test cuts; the test publishes directly."""
+    call_command("load_reference_data", verbosity=0)
+    redis_url = str(settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"])
+    with (
+        proxied(redis_url, 6379) as (proxy, url),
+        run_manage(tmp_path, "live_relay", env={**LIVE_SETTINGS, "REDIS_URL": url}) as relay,
+    ):
+        yield relay, proxy
+
+
+def test_a_redis_outage_logs_one_relay_line_when_it_starts_and_one_when_it_ends(
+    relay_behind_proxy: tuple[RunningServer, TcpProxy],
+) -> None:
+    relay, proxy = relay_behind_proxy
+    job = f.JobFactory(push=f.PushFactory(repository=f.RepositoryFactory()), state="pending")
+    publish_jobs([job])
+    settled_cursor(timeout=60)  # numbered (and sent) while Redis answers
+    wait_for(lambda: "live relay started" in relay.log(), timeout=30, what="the relay", logs=relay.log)
+    log_before = len(relay.log())
+    errors_before = metrics_snapshot().get(LAYER_ERRORS, 0)
+
+    proxy.cut()
+    for _ in range(BATCHES_DURING_OUTAGE):
+        # One batch each: the relay numbers it (the outbox needs no Redis) and fails to send it.
+        publish_jobs([job])
+        settled_cursor(timeout=60)
+    proxy.restore()
+    publish_jobs([job])
+    settled_cursor(timeout=60)
+    wait_for(lambda: LAYER_BACK in relay.log()[log_before:], timeout=60, what="the relay's recovery line",
+             logs=relay.log)  # fmt: skip
+
+    log = relay.log()[log_before:]
+    assert log.count(LAYER_DOWN) == 1, log[-4000:]
+    assert log.count(LAYER_BACK) == 1, log[-4000:]
+    assert "group_send failed" not in log, log[-4000:]
+    assert "Traceback" not in log, log[-4000:]
+    # Every failed send was still counted.
+    assert metrics_snapshot().get(LAYER_ERRORS, 0) - errors_before >= BATCHES_DURING_OUTAGE

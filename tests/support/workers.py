@@ -125,7 +125,13 @@ def queue_has_consumer(broker_url: str, queue: str) -> bool:
 
 class TcpProxy:
     """Forwards 127.0.0.1:<port> to an upstream address; `cut()` is an outage as a client sees one
-    (every connection dropped, new ones refused), `restore()` ends it on the same port."""
+    (every connection dropped, new ones refused), `restore()` ends it on the same port.
+
+    `stall()` is the other kind of outage: a server that accepts connections and never answers
+    (hung, or a dead hop that still completes handshakes). Connections are accepted and kept open,
+    nothing is forwarded either way. `resume()` forwards again; a connection that carried traffic
+    during the stall is closed then (its client, which timed out, has given up on it, and forwarding
+    its stale requests late would run them), the others carry on."""
 
     def __init__(self, upstream: tuple[str, int]) -> None:
         self.upstream = upstream
@@ -133,6 +139,8 @@ class TcpProxy:
         self._server: socket.socket | None = None
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._flowing = threading.Event()
+        self._flowing.set()
         self.start()
 
     def start(self) -> None:
@@ -150,19 +158,28 @@ class TcpProxy:
                 client, _ = server.accept()
             except OSError:
                 return
-            try:
-                upstream = socket.create_connection(self.upstream)
-            except OSError:
-                client.close()
-                continue
             with self._lock:
-                self._sockets.update({client, upstream})
-            for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+                self._sockets.add(client)
+            threading.Thread(target=self._connect, args=(client,), daemon=True).start()
+
+    def _connect(self, client: socket.socket) -> None:
+        self._flowing.wait()  # stalled: accepted, and held without an upstream until resume()
+        try:
+            upstream = socket.create_connection(self.upstream)
+        except OSError:
+            client.close()
+            return
+        with self._lock:
+            self._sockets.add(upstream)
+        for src, dst in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
 
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while data := src.recv(65536):
+                if not self._flowing.is_set():
+                    self._flowing.wait()
+                    break  # traffic during the stall: close this connection (see the class doc)
                 dst.sendall(data)
         except OSError:
             pass
@@ -189,6 +206,12 @@ class TcpProxy:
 
     def restore(self) -> None:
         self.start()
+
+    def stall(self) -> None:
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
 
 
 @contextmanager

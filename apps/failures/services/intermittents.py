@@ -152,6 +152,11 @@ def _infra(job: Job, grouped_jobs: set[int], pushes: list[int]) -> tuple[set[int
 
 
 def _apply(mark: set[int], unmark: set[int]) -> list[int]:
+    if mark or unmark:
+        # Lock every job this changes up front, in id order as every writer of job rows does
+        # (apps/classification/services.py): marking some and then unmarking others took their
+        # locks in two runs, an order a sheriff's classifyJobs on the same jobs could cross.
+        list(Job.objects.select_for_update().filter(id__in=mark | unmark).order_by("id").values_list("id", flat=True))
     now = timezone.now()
     changed: list[int] = []
     if mark:

@@ -1,7 +1,8 @@
 """The job store: a batch of jobs written in one transaction, states only moving forward.
 
-Per batch, whatever its size: lock the rows that exist (SELECT ... FOR UPDATE, in guid order so
-concurrent batches never deadlock on each other), insert the new ones, update the others with one
+Per batch, whatever its size: lock the rows that exist (SELECT ... FOR UPDATE, in id order as
+every writer of job rows does, so concurrent batches and sheriffs' mutations never deadlock on each
+other), insert the new ones, update the others with one
 **conditional** upsert whose every assignment is guarded by "the stored state ranks below the new
 one", write Taskcluster ids and log references, and publish one event per job that really changed,
 all in the same transaction. A duplicate delivery, or a state that is not ahead of the stored one
@@ -23,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.core.columns import max_length
+from apps.core.transactions import retry_conflicts
 from apps.jobs.models import FailureClassification, Job, JobLog, TaskclusterMetadata
 from apps.jobs.services.refdata import RefIds, refdata_cache_clear, refdata_ids_for_jobs
 from apps.live.events import JobChanged
@@ -192,13 +194,23 @@ def _store_once(jobs: list[PreparedJob]) -> StoreResult:
     result = StoreResult()
     ids = refdata_ids_for_jobs(jobs=[(job.repository.name, job.data) for job in jobs])
     rows = [_row(job, ref) for job, ref in zip(jobs, ids, strict=True)]
-    existing: dict[str, dict[str, Any]] = {
-        row["guid"]: dict(row)
-        for row in Job.objects.select_for_update()
-        .filter(guid__in=[row["guid"] for row in rows])
-        .order_by("guid")
-        .values("id", "guid", "state", "result", "tier", "failure_classification_id")
-    }
+    # Lock the stored rows in id order, the order every writer of job rows uses (the sheriffs'
+    # mutations, apps/classification/services.py). Locking them through the guid index took them
+    # in guid order, and a classifyJobs holding job A while waiting for B deadlocked with a batch
+    # holding B and waiting for A (issue 15). The ids come from a plain read first; a row inserted
+    # after it is "new" here, and its insert then fails on the unique guid as before (ConcurrentInsert).
+    known = list(Job.objects.filter(guid__in=[row["guid"] for row in rows]).values_list("id", flat=True))
+    existing: dict[str, dict[str, Any]] = (
+        {
+            row["guid"]: dict(row)
+            for row in Job.objects.select_for_update()
+            .filter(id__in=known)
+            .order_by("id")
+            .values("id", "guid", "state", "result", "tier", "failure_classification_id")
+        }
+        if known
+        else {}
+    )
     now = timezone.now()
     to_create: list[tuple[PreparedJob, dict[str, Any]]] = []
     updates: list[tuple[int, dict[str, Any]]] = []
@@ -230,6 +242,7 @@ def _store_once(jobs: list[PreparedJob]) -> StoreResult:
         )
         for job, row in to_create:
             touched.append((job, row, new_ids[row["guid"]], ("created",), FailureClassification.NOT_CLASSIFIED))
+    updates.sort(key=lambda update: update[0])  # the upsert's row locks in id order too
     _apply_updates(updates, now)
     _insert(
         JobLog._meta.db_table,
@@ -271,6 +284,9 @@ def _store_once(jobs: list[PreparedJob]) -> StoreResult:
     return result
 
 
+# A deadlock or lock wait timeout (with the log parser's or a sheriff's writes) runs the batch again
+# at once, instead of costing one of the Celery task's retries and its backoff (INGEST_RETRY_BASE_SECONDS).
+@retry_conflicts("jobs_store")
 def jobs_store(*, jobs: Sequence[PreparedJob], attempts: int = 3) -> StoreResult:
     """Store a batch of jobs atomically. Returns what was created, updated or left unchanged."""
     batch = _coalesce(jobs)

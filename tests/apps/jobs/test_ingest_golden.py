@@ -153,7 +153,7 @@ def test_redelivery_changes_nothing_and_publishes_nothing(ingest_settings: Any, 
 def test_a_warm_batch_costs_a_fixed_number_of_queries(
     ingest_settings: Any, golden_repositories: None, django_capture_on_commit_callbacks: Any
 ) -> None:
-    """Refdata, repositories, pushes and definitions cached: a batch of 90 new jobs is 8 statements
+    """Refdata, repositories, pushes and definitions cached: a batch of 90 new jobs is 9 statements
     plus savepoints; Treeherder's loader made about 19 per message."""
     _store_sample_pushes(ingest_settings)
     messages = _messages(ingest_settings.TASKCLUSTER_ROOT_URL)
@@ -171,7 +171,8 @@ def test_a_warm_batch_costs_a_fixed_number_of_queries(
     assert result.stored.created == 90
     assert [_statement(q["sql"]) for q in queries.captured_queries] == [
         "SAVEPOINT",  # the batch's transaction (a savepoint inside the test's)
-        "SELECT job",  # lock the rows that exist
+        "SELECT job",  # the ids of the rows that exist (the warm-up's job) ...
+        "SELECT job",  # ... locked in id order, as every writer of job rows locks them
         "SAVEPOINT",  # around the insert, so that a concurrent insert can be retried
         "INSERT job",  # the new jobs
         "SELECT job",  # their ids (RETURNING is MariaDB-only)
