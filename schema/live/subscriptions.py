@@ -15,7 +15,8 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import strawberry
-from django.db import DatabaseError
+from asgiref.sync import sync_to_async
+from django.db import DatabaseError, close_old_connections
 from graphql import GraphQLError
 
 from apps.core.outage import DATABASE, database_unreachable
@@ -101,6 +102,21 @@ async def _open(
     return stream
 
 
+_request_thread_checked_at = 0.0
+
+
+async def _recycle_request_thread_connection() -> None:
+    """About once a second per process, recycle an aged or broken connection of the
+    thread-sensitive thread. Live reads run in the live read pool, which looks after its own
+    threads; but live code that still reaches that thread (a subscription over another transport,
+    before `use_live_reads`) runs outside any HTTP request, whose signals would otherwise do it."""
+    global _request_thread_checked_at
+    now = time.monotonic()
+    if now - _request_thread_checked_at > 1.0:
+        _request_thread_checked_at = now
+        await sync_to_async(close_old_connections, thread_sensitive=True)()
+
+
 # While the database is down an event is held, retried with this backoff (seconds, doubling).
 HOLD_RETRY_FIRST_SECONDS = 0.25
 HOLD_RETRY_MAX_SECONDS = 2.0
@@ -124,6 +140,7 @@ async def _prepare_readable(
     delay = HOLD_RETRY_FIRST_SECONDS
     outage_logged = False
     while True:
+        await _recycle_request_thread_connection()
         cursor = info.context.begin_event(seq)
         try:
             row = await rows.get(loader, key, seq)
