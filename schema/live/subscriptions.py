@@ -139,6 +139,10 @@ async def _prepare_readable(
     """
     delay = HOLD_RETRY_FIRST_SECONDS
     outage_logged = False
+    # Once per event, give the event loop a turn: a row the shared read already has is served without
+    # any await, and a leader working through a backlog would otherwise send thousands of events
+    # before Daphne reads a single pong (the reading client then looks like a slow consumer, 4002).
+    await asyncio.sleep(0)
     while True:
         await _recycle_request_thread_connection()
         cursor = info.context.begin_event(seq)
