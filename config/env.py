@@ -230,6 +230,7 @@ class OpsConfig:
     cycle_data_sleep_seconds: float
     bugzilla_api_key: str
     scheduler_lock_timeout: int
+    live_db_threads: int
 
 
 def _repository_days(raw: str) -> dict[str, int]:
@@ -270,6 +271,8 @@ def load_ops(config: EnvConfig) -> OpsConfig:
         # Treeherder's BUG_COMMENTER_API_KEY: without it the intermittents commenter only prints.
         bugzilla_api_key=_str("BUGZILLA_API_KEY"),
         scheduler_lock_timeout=_env.int("SCHEDULER_LOCK_TIMEOUT", default=60),
+        # The live read pool of each web process (apps/live/reads.py): one MariaDB connection each.
+        live_db_threads=max(1, _env.int("LIVE_DB_THREADS", default=4)),
     )
 
 

@@ -68,6 +68,14 @@ LIVE_DELIVERY = Histogram(
 LIVE_EVENTS = Counter(
     "treeherder_live_events", "Live events by stage: published (outbox), relayed, dropped (a lagging stream)", ["stage"]
 )
+LIVE_DB_QUERIES = Counter(
+    "treeherder_live_db_queries", "Database queries of live delivery (the live read pool, apps/live/reads.py)"
+)
+LIVE_ROW_READS = Counter(
+    "treeherder_live_row_reads",
+    "Shared reads of the rows live events name, one query each (schema/live/rows.py), by loader",
+    ["loader"],
+)
 WEBSOCKETS_OPEN = Gauge("treeherder_websockets_open", "Open GraphQL WebSockets", multiprocess_mode="livesum")
 SUBSCRIPTIONS_OPEN = Gauge("treeherder_subscriptions_open", "Active GraphQL subscriptions", multiprocess_mode="livesum")
 QUEUE_DEPTH = Gauge(

@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -66,6 +66,9 @@ class Hub:
         self.backfilled = 0
         self.joined = False  # a member of LIVE_GROUP, as far as the hub knows
         self._join_now = asyncio.Event()  # set: (re)join without waiting for the next refresh
+        # Told of each dispatched event some stream of the process wants (schema/live/rows.py reads
+        # their rows ahead, once for the process).
+        self._watchers: list[Callable[[NumberedEvent], None]] = []
 
     @classmethod
     async def get(cls) -> Hub:
@@ -97,9 +100,11 @@ class Hub:
         push_id: int | None = None,
         after: int | None = None,
         buffer_size: int = STREAM_BUFFER,
+        wants: Callable[[NumberedEvent], bool] | None = None,
     ) -> Stream:
-        """A stream from `after` (replayed from the table) or from now. Raises CursorExpired or
-        UnknownCursor for a cursor retention no longer covers or that is ahead of every event."""
+        """A stream from `after` (replayed from the table) or from now, of the events `wants`
+        accepts (all, without it). Raises CursorExpired or UnknownCursor for a cursor retention no
+        longer covers or that is ahead of every event."""
         if after is not None:
             pruned = await in_db_thread(selectors.pruned_through)
             if after < pruned:
@@ -109,7 +114,7 @@ class Hub:
                 raise UnknownCursor(after, await in_db_thread(selectors.head_seq))
         repos = frozenset(repository_ids) if repository_ids is not None else None
         # No await between reading head (in Stream.__init__) and registering.
-        stream = Stream(self, repository_ids=repos, push_id=push_id, after=after, buffer_size=buffer_size)
+        stream = Stream(self, repository_ids=repos, push_id=push_id, after=after, buffer_size=buffer_size, wants=wants)
         self.streams.add(stream)
         if repos is None:
             self._all_repos.add(stream)
@@ -128,12 +133,20 @@ class Hub:
                 if not members:
                     del self._by_repo[repo]
 
+    def watch(self, watcher: Callable[[NumberedEvent], None]) -> None:
+        """Call `watcher` with every event dispatched from now on that some stream wants."""
+        self._watchers.append(watcher)
+
     def _dispatch(self, event: NumberedEvent) -> None:
         self.head = event.seq
+        wanted = False
         for stream in self._by_repo.get(event.repository_id, ()):
-            stream.offer(event)
+            wanted = stream.offer(event) or wanted
         for stream in self._all_repos:
-            stream.offer(event)
+            wanted = stream.offer(event) or wanted
+        if wanted:
+            for watcher in self._watchers:
+                watcher(event)
 
     async def _backfill(self, through: int) -> None:
         """Dispatch (head, through] from the table. Caller holds the lock."""

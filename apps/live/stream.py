@@ -13,12 +13,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import sync_to_async
-from django.db import close_old_connections
-
 from apps.core.metrics import LIVE_EVENTS
 from apps.live import selectors
 from apps.live.events import NumberedEvent
+from apps.live.reads import run_live
 
 if TYPE_CHECKING:
     from apps.live.hub import Hub
@@ -45,13 +43,10 @@ class UnknownCursor(Exception):
         self.head = head
 
 
-def _db(fn: Any, /, **kwargs: Any) -> Any:
-    close_old_connections()
-    return fn(**kwargs)
-
-
 async def in_db_thread(fn: Any, /, **kwargs: Any) -> Any:
-    return await sync_to_async(_db, thread_sensitive=False)(fn, **kwargs)
+    """Outbox reads run in the live read pool (apps/live/reads.py), which also keeps its threads'
+    connections healthy."""
+    return await run_live(fn, **kwargs)
 
 
 class Stream:
@@ -65,14 +60,25 @@ class Stream:
         push_id: int | None,
         after: int | None,
         buffer_size: int = STREAM_BUFFER,
+        wants: Callable[[NumberedEvent], bool] | None = None,
     ) -> None:
         self.hub = hub
         self.repository_ids = repository_ids
         self.push_id = push_id
         self.buffer_size = buffer_size
+        # The subscription's own filter (its server-side filter on the payload), applied here and not
+        # only by the subscription so that the events it would skip take no place in the buffer: the
+        # buffer bounds how far behind a stream may fall in events *it delivers*. Counting every
+        # event of the repository made a subscription to one job symbol (1% of the events) overflow
+        # as soon as the repository ran 2,000 events ahead, and then catch up from the table, chunk
+        # by chunk, reading the 99% it does not want (bench/README.md's soak: 36% of Daphne's time).
+        self.wants = wants
         # Everything the hub dispatches from now on has seq > hub.head, so (after, hub.head] is
         # exactly what must come from the table: no gap, no overlap.
         self.last = hub.head if after is None else after
+        # How far the table has been read: replay reads resume after it (>= last, as a chunk may end
+        # with events this stream does not want).
+        self._scanned = self.last
         self.replay_through: int | None = hub.head if after is not None and after < hub.head else None
         self._pending: deque[NumberedEvent] = deque()
         self._buffer: deque[NumberedEvent] = deque()
@@ -86,12 +92,15 @@ class Stream:
     def matches(self, event: NumberedEvent) -> bool:
         if self.repository_ids is not None and event.repository_id not in self.repository_ids:
             return False
-        return self.push_id is None or event.push_id == self.push_id
+        if self.push_id is not None and event.push_id != self.push_id:
+            return False
+        return self.wants is None or self.wants(event)
 
-    def offer(self, event: NumberedEvent) -> None:
-        """Called by the hub, in cursor order, for every event of this stream's repositories."""
+    def offer(self, event: NumberedEvent) -> bool:
+        """Called by the hub, in cursor order, for every event of this stream's repositories.
+        True: the stream wants it."""
         if not self.matches(event):
-            return
+            return False
         if len(self._buffer) >= self.buffer_size:
             # Too far behind: forget the buffer and read (last, now] back from the table instead.
             self.overflows += 1
@@ -101,6 +110,7 @@ class Stream:
         else:
             self._buffer.append(event)
         self._wakeup.set()
+        return True
 
     def caught_up(self) -> bool:
         """Everything dispatched so far is delivered, and the stream waits for the next event."""
@@ -139,25 +149,30 @@ class Stream:
 
     async def _next_from_table(self, through: int) -> NumberedEvent | None:
         if not self._pending:
-            if self.last >= through:
+            start = max(self.last, self._scanned)
+            if start >= through:
+                self.last = max(self.last, through)
                 self.replay_through = None
                 return None
             rows = await in_db_thread(
                 selectors.events_after,
-                after_seq=self.last,
+                after_seq=start,
                 through_seq=through,
                 repository_ids=self.repository_ids,
                 push_id=self.push_id,
                 limit=REPLAY_CHUNK,
             )
             # Retention may have run while we replayed: then events after `last` may be gone.
-            if await in_db_thread(selectors.pruned_through) > self.last:
+            if await in_db_thread(selectors.pruned_through) > start:
                 raise CursorExpired(self.last, self.hub.head)
             if not rows:
                 self.last = max(self.last, through)  # nothing of ours in that range
                 self.replay_through = None
                 return None
-            self._pending.extend(rows)
+            self._scanned = rows[-1].seq
+            self._pending.extend(row for row in rows if self.wants is None or self.wants(row))
+            if not self._pending:
+                return None  # nothing wanted in this chunk: the caller asks for the next one
         event = self._pending.popleft()
         self.last = event.seq
         return event

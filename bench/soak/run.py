@@ -104,6 +104,7 @@ import requests  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
 from kombu import Connection  # noqa: E402
 
+from apps.core.metrics import metrics_snapshot  # noqa: E402
 from apps.live.selectors import head_seq  # noqa: E402
 from bench.soak import report  # noqa: E402
 from bench.soak.procfile import procfile_commands, run_procfile_process  # noqa: E402
@@ -364,6 +365,7 @@ def main() -> int:
         publisher.start()
         stack.callback(publisher.stop)
         t0 = time.time()
+        counters_at_start = metrics_snapshot()
         classifier = Classifier(token)
         classifier.start()
         stack.callback(classifier.stop)
@@ -406,6 +408,7 @@ def main() -> int:
 
         publisher.stop()
         classifier.stop()
+        print_live_cost(samples["web"], counters_at_start, start_cursor=int(start_cursor))
         if TRACEMALLOC:
             os.kill(procs["web"].process.pid, signal.SIGUSR1)
             time.sleep(30)  # a snapshot of a large heap takes a while
@@ -437,6 +440,29 @@ def main() -> int:
     if TRACEMALLOC:
         report.print_memory_growth(tmp)
     return 0 if result.passed else 1
+
+
+def print_live_cost(web: list[Sample], counters_at_start: dict[str, int], *, start_cursor: int) -> None:
+    """What live delivery cost Daphne during the stream, per outbox event: CPU seconds (its process
+    tree) and the database queries of its live read pool (apps/live/reads.py), of which the shared
+    reads of events' rows (schema/live/rows.py). Figures that do not depend on how loaded the
+    machine is, unlike latency."""
+    close_old_connections()
+    events = head_seq() - start_cursor
+    now = metrics_snapshot()
+
+    def delta(key: str) -> int:
+        return now.get(key, 0) - counters_at_start.get(key, 0)
+
+    cpu = web[-1].cpu - web[0].cpu if len(web) > 1 else 0.0
+    queries, rows = delta("live_db_queries"), delta('live_row_reads{loader="JobByIdLoader"}')
+    per = max(1, events)
+    print(
+        f"live cost during the stream: {events} outbox events; web (Daphne) {cpu:.1f} CPU s = "
+        f"{cpu * 1000 / per:.2f} CPU s per 1,000 events; live DB queries {queries} = {queries / per:.2f} per "
+        f"event, of which job-row reads {rows} = {rows / per:.2f} per event",
+        flush=True,
+    )
 
 
 def stop_client(client: Client) -> None:

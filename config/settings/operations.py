@@ -49,3 +49,6 @@ CYCLE_DATA_SLEEP_SECONDS = OPS.cycle_data_sleep_seconds
 BUGZILLA_API_KEY = OPS.bugzilla_api_key
 # Where its comments link to (Treeherder's intermittent-failures view).
 TREEHERDER_UI_URL = "https://treeherder.mozilla.org"
+
+# The live read pool's threads per web process (apps/live/reads.py).
+LIVE_DB_THREADS = OPS.live_db_threads

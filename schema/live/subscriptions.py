@@ -15,6 +15,7 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import strawberry
+from asgiref.sync import sync_to_async
 from django.db import DatabaseError, close_old_connections
 from graphql import GraphQLError
 
@@ -24,12 +25,13 @@ from apps.live.hub import Hub
 from apps.live.stream import CursorExpired, Stream, UnknownCursor
 from apps.pushes.selectors import push_get_by_revision, push_in_repositories
 from apps.repositories.selectors import repository_ids_by_names
-from schema.db import db
+from schema.db import db, use_live_reads
 from schema.jobs.dataloaders import JobByIdLoader
 from schema.jobs.types import JobResult
 from schema.live import cursors
 from schema.live.context import LiveContext
 from schema.live.filters import FAILED_RESULTS, FailureFilter, JobFilter
+from schema.live.rows import SharedRows, rows_for
 from schema.live.types import (
     JobChangedEvent,
     JobEventFilter,
@@ -74,11 +76,20 @@ def _expired(exc: CursorExpired) -> GraphQLError:
 
 
 async def _open(
-    info: LiveInfo, *, repository_ids: frozenset[int], push_id: int | None = None, after: str | None
+    info: LiveInfo,
+    *,
+    repository_ids: frozenset[int],
+    push_id: int | None = None,
+    after: str | None,
+    wants: Callable[[NumberedEvent], bool] | None = None,
 ) -> Stream:
+    """The hub stream of the subscription's events; `wants` is its server-side filter (on the
+    payload), so what it would skip does not fill its buffer."""
     hub = await Hub.get()
     try:
-        stream = await hub.open_stream(repository_ids=repository_ids, push_id=push_id, after=cursors.decode(after))
+        stream = await hub.open_stream(
+            repository_ids=repository_ids, push_id=push_id, after=cursors.decode(after), wants=wants
+        )
     except CursorExpired as exc:
         raise _expired(exc) from exc
     except UnknownCursor as exc:
@@ -91,19 +102,19 @@ async def _open(
     return stream
 
 
-_connections_checked_at = 0.0
+_request_thread_checked_at = 0.0
 
 
-async def _prepare_event(info: LiveInfo, seq: int) -> str:
-    """Before an event is executed: fresh loaders (no row cached by an earlier event) and its
-    cursor; and, about once a second per process, recycle aged or broken database connections,
-    which nothing else does outside an HTTP request."""
-    global _connections_checked_at
+async def _recycle_request_thread_connection() -> None:
+    """About once a second per process, recycle an aged or broken connection of the
+    thread-sensitive thread. Live reads run in the live read pool, which looks after its own
+    threads; but live code that still reaches that thread (a subscription over another transport,
+    before `use_live_reads`) runs outside any HTTP request, whose signals would otherwise do it."""
+    global _request_thread_checked_at
     now = time.monotonic()
-    if now - _connections_checked_at > 1.0:
-        _connections_checked_at = now
-        await db(close_old_connections)()
-    return info.context.begin_event(seq)
+    if now - _request_thread_checked_at > 1.0:
+        _request_thread_checked_at = now
+        await sync_to_async(close_old_connections, thread_sensitive=True)()
 
 
 # While the database is down an event is held, retried with this backoff (seconds, doubling).
@@ -111,8 +122,13 @@ HOLD_RETRY_FIRST_SECONDS = 0.25
 HOLD_RETRY_MAX_SECONDS = 2.0
 
 
-async def _prepare_readable(info: LiveInfo, seq: int, loader: type[SelectorLoader[int, Any]], key: int) -> str:
-    """`_prepare_event`, then read the event's row into the fresh loaders before it is yielded.
+async def _prepare_readable(
+    info: LiveInfo, rows: SharedRows, seq: int, loader: type[SelectorLoader[int, Any]], key: int
+) -> str:
+    """Fresh loaders for the event (no row cached by an earlier event) and its cursor, with the
+    event's own row in them, read before the event is yielded. The row comes from the process's
+    shared read (schema/live/rows.py: once per process, read after the event committed), not from a
+    query of this execution's own.
 
     An event whose row cannot be read (the database is down) must not go out: the client would get
     `job: null` ("the job no longer exists") with the event's cursor, and resuming from that cursor
@@ -123,10 +139,15 @@ async def _prepare_readable(info: LiveInfo, seq: int, loader: type[SelectorLoade
     """
     delay = HOLD_RETRY_FIRST_SECONDS
     outage_logged = False
+    # Once per event, give the event loop a turn: a row the shared read already has is served without
+    # any await, and a leader working through a backlog would otherwise send thousands of events
+    # before Daphne reads a single pong (the reading client then looks like a slow consumer, 4002).
+    await asyncio.sleep(0)
     while True:
-        cursor = await _prepare_event(info, seq)
+        await _recycle_request_thread_connection()
+        cursor = info.context.begin_event(seq)
         try:
-            await loader.of(info).load(key)
+            row = await rows.get(loader, key, seq)
         except DatabaseError as exc:
             if database_unreachable(exc):
                 DATABASE.failed(exc)  # counted; the process logs one line per outage, not one per event
@@ -135,13 +156,20 @@ async def _prepare_readable(info: LiveInfo, seq: int, loader: type[SelectorLoade
             elif not outage_logged:  # one line per held event, not one per retry
                 logger.warning("live: holding event %d until the database answers (%s)", seq, exc)
             outage_logged = True
-            await db(close_old_connections)()  # the broken connection is replaced on the next try
+            # The live read pool replaces the broken connection on its next use (apps/live/reads.py).
             await asyncio.sleep(delay)
             delay = min(delay * 2, HOLD_RETRY_MAX_SECONDS)
             continue
+        loader.of(info).prime(key, row)
         if outage_logged:
             logger.debug("live: database answers again; delivering event %d", seq)
         return cursor
+
+
+def _start_live_reads() -> None:
+    """Called as a live subscription's generator starts, in its execution's task: its reads (every
+    field of every event) run in the live read pool, not the one thread-sensitive thread."""
+    use_live_reads()
 
 
 async def _events[T](
@@ -149,11 +177,13 @@ async def _events[T](
 ) -> AsyncGenerator[T, None]:
     """The stream's events that `build` wants (it returns how to make the GraphQL event object from
     the cursor), each made with fresh loaders."""
+    _start_live_reads()
+    rows = rows_for(stream.hub)
     try:
         async for event in stream:
             make = build(event)
             if make is not None:
-                yield make(await _prepare_readable(info, event.seq, JobByIdLoader, event.job_id or 0))
+                yield make(await _prepare_readable(info, rows, event.seq, JobByIdLoader, event.job_id or 0))
     except CursorExpired as exc:  # retention overtook a replay
         raise _expired(exc) from exc
     finally:
@@ -191,6 +221,8 @@ async def _next_or_none(stream: Stream, timeout: float | None) -> NumberedEvent 
 async def _push_events(info: LiveInfo, stream: Stream) -> AsyncGenerator[PushChangedEvent, None]:
     """New pushes and status changes, coalesced: each flush sends every changed push once, in
     cursor order, at most every PUSH_COALESCE_SECONDS. A quiet push's first change goes out at once."""
+    _start_live_reads()
+    rows = rows_for(stream.hub)
     pending: dict[int, int] = {}  # push id -> newest cursor that touched it
     last_flush = 0.0
     try:
@@ -206,7 +238,7 @@ async def _push_events(info: LiveInfo, stream: Stream) -> AsyncGenerator[PushCha
                 last_flush = time.monotonic()
                 flushing, pending = sorted(pending.items(), key=lambda item: item[1]), {}
                 for push_id, seq in flushing:
-                    cursor = await _prepare_readable(info, seq, PushByIdLoader, push_id)
+                    cursor = await _prepare_readable(info, rows, seq, PushByIdLoader, push_id)
                     yield PushChangedEvent(cursor=cursor, push_id=push_id)
     except CursorExpired as exc:
         raise _expired(exc) from exc
@@ -231,8 +263,15 @@ class LiveSubscriptions:
         repos = await _resolve_repositories([repository])
         if push_id is not None and not await db(push_in_repositories)(push_id=push_id, repository_ids=repos):
             raise GraphQLError(f"Unknown push {push_id} in repository {repository}.", extensions={"code": "NOT_FOUND"})
-        stream = await _open(info, repository_ids=repos, push_id=push_id, after=after)
-        return _job_events(info, stream, JobFilter.from_input(filter))
+        job_filter = JobFilter.from_input(filter)
+        stream = await _open(
+            info,
+            repository_ids=repos,
+            push_id=push_id,
+            after=after,
+            wants=lambda event: event.type == JOB_CHANGED and job_filter.accepts(event.payload),
+        )
+        return _job_events(info, stream, job_filter)
 
     @strawberry.subscription(
         description="New pushes of a repository and changes to their status counts, coalesced to a few "
@@ -282,10 +321,15 @@ class LiveSubscriptions:
         after: str | None = None,
     ) -> AsyncGenerator[JobFailureEvent, None]:
         repos = await _resolve_repositories(repositories)
-        stream = await _open(info, repository_ids=repos, after=after)
         failure_filter = FailureFilter(
             tiers=frozenset(tiers if tiers is not None else DEFAULT_FAILURE_TIERS),
             results=frozenset(r.value for r in (results if results is not None else DEFAULT_FAILURE_RESULTS)),
             unclassified_only=unclassified_only,
+        )
+        stream = await _open(
+            info,
+            repository_ids=repos,
+            after=after,
+            wants=lambda event: event.type == JOB_CHANGED and failure_filter.kind(event.payload) is not None,
         )
         return _failure_events(info, stream, failure_filter)

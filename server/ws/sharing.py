@@ -23,6 +23,7 @@ import orjson
 from strawberry.types.execution import PreExecutionError
 
 from apps.core.metrics import metrics_incr
+from schema.db import use_live_reads
 from schema.live.context import LiveContext
 from server.ws.operations import OperationRequest
 
@@ -85,6 +86,11 @@ class Leader:
 
     async def _run(self) -> None:
         failure: str | None = None
+        # Every read of this execution, the resolver's argument checks included, runs in the live
+        # read pool (its own task's context): outside an HTTP request nothing recycles the
+        # thread-sensitive thread's connection, and after a database outage a broken one there
+        # failed every new subscription's first read.
+        use_live_reads()
         try:
             stream = await self._subscribe(
                 self.request.query,
