@@ -16,7 +16,7 @@ SESSION_COOKIE_HTTPONLY = True
 # sign-in form, the admin, and (with its WebSocket added, apps/core/frontend.py) the job view. All
 # of them load only this origin's files, run no inline or eval'd script and set no inline style:
 # React sets `style` props through the CSSOM (element.style), which style-src does not govern, and
-# Vite links the stylesheet; the admin's scripts and styles are static files since Django 4.
+# Vite links the stylesheet; the admin's are static files, each tagged with the response's nonce.
 # GraphiQL's page has its own, looser on styles (schema/views.py: Monaco inserts <style> elements).
 # The browser tests (tests/browser/driver.mjs) fail on any violation the page reports.
 SECURE_CSP = {

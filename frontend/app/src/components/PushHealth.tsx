@@ -1,7 +1,7 @@
 // Push Health in the job view (a pushActions entry): a badge in each push's header with the
 // verdict computed from the push's jobs as the grid holds them (model/health.ts healthSummaryOf:
-// the server's rules; live with every jobChanged the store applies, and free on the first load), and, when
-// the badge is pressed, the push's Push Health panel: the verdict per category and the failed jobs
+// the server's rules; live with every jobChanged the store applies, free on the first load), and,
+// when the badge is pressed, the push's Push Health panel: the verdict per category and the failed jobs
 // by classification, from pushHealth(repository, revision), then live from pushHealthChanged.
 import { useEffect, useMemo, useState } from "react";
 import { query } from "../api/http";
