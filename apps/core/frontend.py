@@ -5,8 +5,10 @@ the page itself is never cached, so a new build is picked up on the next load.""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -47,7 +49,12 @@ def content_security_policy(request: HttpRequest) -> str:
     for wss: while Django may see plain HTTP. Nothing else is allowed to connect anywhere.
     """
     host = request.get_host()
-    config = {**settings.SECURE_CSP, "connect-src": [CSP.SELF, f"ws://{host}", f"wss://{host}"]}
+    # django-stubs' plugin types this setting as an object; it is config/settings/security.py's dict.
+    site = cast("Mapping[str, Collection[str] | str]", settings.SECURE_CSP)
+    config: dict[str, Collection[str] | str] = {
+        **site,
+        "connect-src": [CSP.SELF, f"ws://{host}", f"wss://{host}"],
+    }
     return build_policy(config)
 
 

@@ -19,7 +19,7 @@ SESSION_COOKIE_HTTPONLY = True
 # Vite links the stylesheet; the admin's are static files, each tagged with the response's nonce.
 # GraphiQL's page has its own, looser on styles (schema/views.py: Monaco inserts <style> elements).
 # The browser tests (tests/browser/driver.mjs) fail on any violation the page reports.
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.NONE],
     # CSP.NONCE: a fresh nonce per response, only for elements a template marks with
     # {% csp_nonce_attr %} (the admin's change list has one <style>); absent when none is rendered.
