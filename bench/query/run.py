@@ -69,6 +69,14 @@ query JobView($repository: String!, $first: Int!) {
 }
 """
 
+# The job view's first load with the Push Health badge's summary asked of the server (as the page
+# did until it computed the badge from its jobs, frontend/app/src/model/health.ts): the figure is
+# what that aggregate added to the first load's request.
+JOB_VIEW_WITH_HEALTH_QUERY = JOB_VIEW_QUERY.replace(
+    "status { completed", "healthSummary { result needInvestigation }\n      status { completed"
+)
+HEALTH_PAIRS = 15
+
 OBJECTS_QUERY = """
 query JobObjects($repository: String!, $first: Int!) {
   pushes(repository: $repository, first: $first) {
@@ -152,6 +160,35 @@ def timed_runs(url: str, query: str, variables: dict[str, object], runs: int) ->
     return times, raw_size, gzip_size
 
 
+def paired_runs(
+    url: str, first: str, second: str, variables: dict[str, object], pairs: int
+) -> list[tuple[float, float]]:
+    """Two documents sent alternately, one pair back to back: the difference within a pair is the
+    second's extra cost under the same load (the machine is shared; a run of each would not be)."""
+    import requests
+
+    session = requests.Session()
+
+    def once(query: str) -> float:
+        started = time.perf_counter()
+        response = session.post(f"{url}/graphql", json={"query": query, "variables": variables}, timeout=120)
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200 or b'"errors"' in response.content[:200]:
+            raise SystemExit(f"HTTP {response.status_code}: {response.content[:500]!r}")
+        return elapsed
+
+    once(first), once(second)  # warm both
+    found = []
+    for i in range(pairs):
+        # Alternate which goes first, so that neither always follows the other's cache warming.
+        if i % 2:
+            b, a = once(second), once(first)
+        else:
+            a, b = once(first), once(second)
+        found.append((a, b))
+    return found
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
@@ -193,6 +230,7 @@ def main() -> None:
         # the rest is this client, MariaDB, and whatever else runs on the machine.
         machine_busy, server_busy = psutil.cpu_percent(), server.cpu_percent()
         obj_times, obj_raw, obj_gzip = timed_runs(url, OBJECTS_QUERY, variables, max(5, RUNS // 6))
+        health_pairs = paired_runs(url, JOB_VIEW_QUERY, JOB_VIEW_WITH_HEALTH_QUERY, variables, HEALTH_PAIRS)
         load_after = os.getloadavg()
     finally:
         proc.terminate()
@@ -216,6 +254,12 @@ def main() -> None:
     print(
         f"  latency over HTTP: p50 {statistics.median(obj_times) * ms:.0f} ms, "
         f"p95 {percentile(obj_times, 95) * ms:.0f} ms"
+    )
+    without, with_health = [a for a, _ in health_pairs], [b for _, b in health_pairs]
+    print(f"job view's first load without / with Push.healthSummary on each push, {len(health_pairs)} pairs:")
+    print(
+        f"  p50 {statistics.median(without) * ms:.0f} / {statistics.median(with_health) * ms:.0f} ms; "
+        f"the summary adds p50 {statistics.median([b - a for a, b in health_pairs]) * ms:.0f} ms per request"
     )
 
 

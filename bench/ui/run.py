@@ -250,8 +250,11 @@ def main() -> None:
         f"commit-to-pixel over 50 changes p50 {statistics.median(big_latencies):.0f} ms, "
         f"p99 {percentile(big_latencies, 99):.0f} ms"
     )
-    if report["pageErrors"] or report["blocked"]:
-        print(f"  page errors: {report['pageErrors']}, blocked requests: {report['blocked']}")
+    if report["pageErrors"] or report["blocked"] or report["cspViolations"]:
+        print(
+            f"  page errors: {report['pageErrors']}, blocked requests: {report['blocked']}, "
+            f"CSP violations: {report['cspViolations']}"
+        )
 
 
 if __name__ == "__main__":

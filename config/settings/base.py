@@ -36,6 +36,9 @@ MIDDLEWARE = [
     # First: one log line per request, with its duration and id (apps/core/logs.py).
     "apps.core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy from SECURE_CSP (config/settings/security.py) on every response that
+    # has none of its own (GraphiQL's page and the job view set theirs).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -60,6 +63,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # csp_nonce for {% csp_nonce_attr %} (the admin's few inline <style>/<script>).
+                "django.template.context_processors.csp",
             ]
         },
     }

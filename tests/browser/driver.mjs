@@ -2,6 +2,8 @@
 // one JSON command per line in, one JSON answer per line out. The Python side
 // (tests/support/browser.py) runs it for the end-to-end tests and bench/ui. Every request to a host
 // other than the server's is blocked and recorded: the pages must need nothing from outside.
+// Every Content-Security-Policy violation a page reports (securitypolicyviolation, on every page
+// of the context, across navigations) is recorded too: the tests fail on any.
 //
 // commands: open {url, width, height} | goto {url} | viewport {width, height} | eval {expression}
 //           waitFor {expression, timeout}
@@ -18,7 +20,7 @@ const browser = await chromium.launch({
 let context = null;
 let page = null;
 let cdp = null;
-const report = { blocked: [], pageErrors: [], consoleErrors: [] };
+const report = { blocked: [], pageErrors: [], consoleErrors: [], cspViolations: [] };
 
 const commands = {
   async open({ url, width = 1280, height = 900 }) {
@@ -31,6 +33,12 @@ const commands = {
       }
       report.blocked.push(target.href);
       return route.abort();
+    });
+    await context.exposeBinding("__thCspViolation", (_source, violation) => report.cspViolations.push(violation));
+    await context.addInitScript(() => {
+      document.addEventListener("securitypolicyviolation", (event) =>
+        window.__thCspViolation(`${event.effectiveDirective} ${event.blockedURI} (${event.sourceFile}:${event.lineNumber})`),
+      );
     });
     page = await context.newPage();
     page.on("pageerror", (error) => report.pageErrors.push(String(error)));
@@ -53,7 +61,12 @@ const commands = {
     return await page.evaluate(expression);
   },
   async waitFor({ expression, timeout = 30000 }) {
-    const handle = await page.waitForFunction(expression, null, { timeout, polling: "raf" });
+    // As a function, not the bare string: Playwright evals a string predicate in the page on every
+    // poll, which a policy without 'unsafe-eval' (the job view's) refuses; a function's source is
+    // evaluated once, inside Playwright's own DevTools call (which the page's CSP does not govern),
+    // and then called on every frame.
+    const predicate = new Function(`return (${expression});`);
+    const handle = await page.waitForFunction(predicate, null, { timeout, polling: "raf" });
     return await handle.jsonValue();
   },
   async click({ selector }) {

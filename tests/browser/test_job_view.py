@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from django.core.management import call_command
 
 from apps.jobs.models import Job, JobLog
@@ -37,6 +38,26 @@ GRID = (
     "Object.fromEntries([...document.querySelectorAll('[data-job-id]')].map(b => [b.dataset.jobId, b.dataset.status]))"
 )
 DETAILS = "document.querySelector('.details').innerText"
+# Every push's Push Health badge as the page computes it: push id -> [verdict, to investigate].
+BADGES = (
+    "Object.fromEntries([...document.querySelectorAll('.push')].map(p => { const b = p.querySelector('.health-badge');"
+    " return [p.dataset.pushId, [b.dataset.health, Number(b.dataset.needInvestigation)]]; }))"
+)
+
+
+def server_badges(repository: str = "autoland") -> dict[str, list[Any]]:
+    """What the server's Push.healthSummary says of every push (apps/failures/health.py), as BADGES."""
+    from apps.failures.health import health_summaries
+    from apps.pushes.models import Push
+
+    ids = Push.objects.filter(repository__name=repository).values_list("id", flat=True)
+    return {str(i): [s.result.upper(), s.need_investigation] for i, s in sorted(health_summaries(ids).items())}
+
+
+def csp_of(response_headers: dict[str, str]) -> dict[str, str]:
+    """A Content-Security-Policy header as {directive: its sources}."""
+    directives = (d.strip().partition(" ") for d in response_headers["Content-Security-Policy"].split(";"))
+    return {name: sources for name, _, sources in directives}
 
 
 def collect_static(var_dir: Path) -> None:
@@ -210,6 +231,97 @@ def test_details_panel_keyboard_and_accessibility(server: RunningServer, tmp_pat
         # requested a second time by Chromium under load (seen twice in four runs), so by set.
         assert set(report["blocked"]) == {log_url}
         assert report["pageErrors"] == []
+        assert report["cspViolations"] == []
+
+
+def test_the_job_view_runs_under_a_strict_content_security_policy(server: RunningServer) -> None:
+    page = requests.get(f"{server.url}/jobs?repo=autoland", timeout=30)
+    host = server.url.split("://", 1)[1]
+    policy = csp_of(dict(page.headers))
+    assert policy["default-src"] == "'none'"
+    assert policy["script-src"] == policy["style-src"] == "'self'"  # the nonce only when a template renders one
+    assert policy["connect-src"] == f"'self' ws://{host} wss://{host}"
+    assert policy["frame-ancestors"] == policy["base-uri"] == "'none'"
+    assert "unsafe" not in page.headers["Content-Security-Policy"]
+    # Django's pages get the site's policy (SECURE_CSP): the sign-in form, the admin.
+    for path in ("/accounts/login/", "/admin/login/"):
+        other = csp_of(dict(requests.get(f"{server.url}{path}", timeout=30).headers))
+        assert other["script-src"].startswith("'self'") and other["connect-src"] == "'self'", path
+
+
+def test_djangos_admin_works_under_the_sites_content_security_policy(server: RunningServer) -> None:
+    """The admin's sign-in, index, a change list and a change form (their scripts and styles are
+    static files, each tagged with the response's nonce) in Chromium under SECURE_CSP: nothing refused."""
+    from tests.support.accounts import PASSWORD, make_user
+
+    jobs = _factory_push()
+    admin = make_user("csp-admin")
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    with Browser() as browser:
+        browser.call("open", url=f"{server.url}/admin/login/?next=/admin/")
+        browser.call("fill", selector="#id_username", value="csp-admin")
+        browser.call("fill", selector="#id_password", value=PASSWORD)
+        assert browser.call("clickToNavigate", selector="input[type=submit]").endswith("/admin/")
+        for path in ("/admin/jobs/job/", f"/admin/jobs/job/{jobs['failed'].id}/change/"):
+            browser.call("goto", url=f"{server.url}{path}")
+            browser.wait_for("document.readyState === 'complete' && document.querySelector('#content')")
+            assert browser.eval("document.querySelectorAll('#content, #content-main').length") >= 1, path
+        report = browser.call("report")
+        assert report["pageErrors"] == []
+        assert report["cspViolations"] == []
+
+
+def test_the_push_health_badge_is_the_servers_summary(server: RunningServer, tmp_path: Path) -> None:
+    """The page computes the badge from the jobs it holds (model/health.ts): on pushes made to hit
+    every rule, it must say exactly what Push.healthSummary says."""
+    from apps.repositories.models import Repository
+
+    autoland = Repository.objects.get(name="autoland")
+    lint = f.MachinePlatformFactory(platform="lint")
+
+    def job(push: Any, name: str, result: str, fc: int = 1, **fields: Any) -> Job:
+        made: Job = f.JobFactory(
+            push=push, job_type=f.JobTypeFactory(name=name, symbol=fields.pop("symbol", name[-3:])), result=result,
+            failure_classification_id=fc, **fields,
+        )  # fmt: skip
+        return made
+
+    mixed, lint_push, running, classified = (f.PushFactory(repository=autoland) for _ in range(4))
+    # The rules' push of tests/schema/test_push_health.py.
+    job(mixed, "test-linux64/opt-mochitest-1", Job.Result.TESTFAILED, fc=6)
+    job(mixed, "test-linux64/opt-mochitest-2", Job.Result.TESTFAILED, fc=8)
+    job(mixed, "test-linux64/opt-xpcshell-1", Job.Result.TESTFAILED, fc=2)
+    job(mixed, "test-linux64/opt-mochitest-3", Job.Result.SUCCESS)
+    job(mixed, "test-linux64/opt-mochitest-4", Job.Result.UNKNOWN, state=Job.State.RUNNING, end_time=None)
+    job(mixed, "test-linux64/opt-tier3-1", Job.Result.TESTFAILED, tier=3)
+    job(mixed, "build-linux64/opt", Job.Result.BUSTED, fc=4)
+    job(mixed, "Build-Win64/debug", Job.Result.SUCCESS)
+    job(mixed, "source-test-eslint", Job.Result.SUCCESS, machine_platform=lint)
+    # Lint by symbol, classified (still counts); a testfailed build and a busted test (no failures).
+    job(lint_push, "source-test-mozlint-py", Job.Result.TESTFAILED, fc=4, symbol="mozlint")
+    job(lint_push, "build-android/opt", Job.Result.TESTFAILED)
+    job(lint_push, "test-android/opt-junit", Job.Result.BUSTED)
+    job(running, "test-mac/opt-1", Job.Result.SUCCESS)
+    job(running, "test-mac/opt-2", Job.Result.UNKNOWN, state=Job.State.PENDING, start_time=None, end_time=None)
+    job(classified, "test-win/opt-1", Job.Result.TESTFAILED, fc=7)
+    expected = server_badges()
+    assert expected == {
+        str(mixed.id): ["FAIL", 2],
+        str(lint_push.id): ["FAIL", 1],
+        str(running.id): ["UNKNOWN", 0],
+        str(classified.id): ["PASS", 0],
+    }
+    with Browser() as browser:
+        # Filters hide jobs, not their health: the badge counts every job of tiers 1-2.
+        browser.call("open", url=f"{server.url}/jobs?repo=autoland&failures=1", width=1920, height=1080)
+        browser.wait_for(RENDERED)
+        assert browser.eval(BADGES) == expected
+        badge = browser.eval(f"document.querySelector('[data-push-id=\"{mixed.id}\"] .health-badge').innerText")
+        assert badge == "Health: fail · 2 to investigate"
+        screenshot(browser, tmp_path, "push-health-badges.png")
+        report = browser.call("report")
+        assert report["pageErrors"] == [] and report["cspViolations"] == []
 
 
 def _replay(seed: int, tasks: int) -> list[str]:
@@ -277,6 +389,9 @@ def test_live_job_view_follows_ingestion_and_loses_nothing_across_a_cut(
         browser.wait_for(f"JSON.stringify({GRID}) === {_js(expected)}", timeout=60)
         assert browser.eval("window.__sameDocument") is True
         assert browser.eval("document.querySelectorAll('.push').length") == 2
+        # The badges, computed in the page from the jobs it holds, say what the server says.
+        badges = server_badges()
+        browser.wait_for(f"JSON.stringify({BADGES}) === {_js(badges)}", timeout=30)
         failed = [job_id for job_id, status in expected.items() if status in ("testfailed", "busted", "exception")]
         assert failed
         button = f"document.querySelector('[data-job-id=\"{failed[0]}\"]')"
@@ -300,13 +415,15 @@ def test_live_job_view_follows_ingestion_and_loses_nothing_across_a_cut(
         browser.wait_for(RENDERED)
         assert browser.eval(GRID) == expected
         assert browser.eval("[...document.querySelectorAll('.push .counts')].map(c => c.innerText)") == live_counts
+        assert browser.eval(BADGES) == server_badges()
         report = browser.call("report")
         assert report["pageErrors"] == []
         assert report["blocked"] == []
+        assert report["cspViolations"] == []
         proxy.cut()
 
 
-def _js(grid: dict[str, str]) -> str:
+def _js(grid: dict[str, Any]) -> str:
     """The grid as the page's GRID expression serialises it (keys in the page's order)."""
     import json
 

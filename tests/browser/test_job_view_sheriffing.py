@@ -162,3 +162,4 @@ def test_a_signed_in_sheriff_classifies_and_links_bugs_from_the_details_panel(
         report = browser.call("report")
         assert report["pageErrors"] == []
         assert report["blocked"] == []
+        assert report["cspViolations"] == []  # the job view's and Django's sign-in page's policies

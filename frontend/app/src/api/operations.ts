@@ -6,6 +6,9 @@ function withFragments(document: string, ...fragments: string[]): string {
   return [document, ...fragments].join("\n");
 }
 
+// Not Push.healthSummary: the page computes the Push Health badge from the jobs it holds
+// (model/health.ts healthSummaryOf), so its aggregate is neither on the first load's path nor in
+// every pushChanged event.
 export const PUSH_FIELDS = /* GraphQL */ `
   fragment PushFields on Push {
     databaseId
@@ -29,10 +32,6 @@ export const PUSH_FIELDS = /* GraphQL */ `
       retry
       usercancel
       superseded
-    }
-    healthSummary {
-      result
-      needInvestigation
     }
   }
 `;

@@ -3,7 +3,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { LiveSubscription } from "../api/live";
 import { LiveContext, type LiveSource } from "../api/liveContext";
 import type { PushHealthChangedSubscription } from "../generated/graphql";
+import type { Job } from "../model/jobs";
 import type { Push } from "../store/convert";
+import type { StoredJob } from "../store/jobStore";
 import { fakeFetch, pushHealth } from "../test/fixtures";
 import { PushHealthAction } from "./PushHealth";
 
@@ -25,11 +27,20 @@ class FakeLive implements LiveSource {
   }
 }
 
-const push = (health: Push["health"]): Push => ({
+const push: Push = {
   id: 1, revision: "r".repeat(40), author: "dev", time: 0, commitCount: 0, commits: [],
   status: { completed: 0, pending: 0, running: 0, success: 0, testfailed: 0, busted: 0, exception: 0, retry: 0, usercancel: 0, superseded: 0 },
-  health,
+};
+
+const job = (id: number, extra: Partial<Job> = {}): StoredJob => ({
+  id, pushId: 1, state: "COMPLETED", result: "SUCCESS", tier: 1, failureClassificationId: 1,
+  typeName: `test-${id}`, typeSymbol: `t${id}`, groupName: "", groupSymbol: "?",
+  platform: "linux64", options: "opt", lastModified: 0, seq: id, ...extra,
 });
+
+/** The push's jobs as the grid holds them: `failing` unclassified test failures and a success. */
+const jobsWith = (failing: number): ReadonlyMap<number, StoredJob> =>
+  new Map([job(1), ...Array.from({ length: failing }, (_, i) => job(10 + i, { result: "TESTFAILED" }))].map((j) => [j.id, j]));
 
 beforeEach(() => window.history.replaceState(null, "", "/jobs?repo=autoland"));
 afterEach(() => {
@@ -45,12 +56,12 @@ describe("Push Health", () => {
     });
     vi.stubGlobal("fetch", fetch);
     const live = new FakeLive();
-    const view = (health: Push["health"]) => (
+    const view = (failing: number, version: number) => (
       <LiveContext.Provider value={live}>
-        <PushHealthAction repo="autoland" push={push(health)} />
+        <PushHealthAction repo="autoland" push={push} jobs={jobsWith(failing)} version={version} />
       </LiveContext.Provider>
     );
-    const { rerender } = render(view({ result: "FAIL", needInvestigation: 2 }));
+    const { rerender } = render(view(2, 1));
     const badge = screen.getByRole("button", { name: "Health: fail · 2 to investigate" });
     expect(badge.getAttribute("aria-expanded")).toBe("false");
     fireEvent.click(badge);
@@ -70,8 +81,8 @@ describe("Push Health", () => {
     expect(panel.dataset["updates"]).toBe("2");
     expect(panel.querySelector("[data-health]")?.textContent).toBe("Health: pass");
 
-    // The badge follows the push (pushChanged carries healthSummary).
-    rerender(view({ result: "PASS", needInvestigation: 0 }));
+    // The badge follows the push's jobs (computed in the page, model/health.ts).
+    rerender(view(0, 2));
     expect(screen.getByRole("button", { name: "Health: pass" }).getAttribute("aria-expanded")).toBe("true");
 
     fireEvent.click(screen.getByRole("button", { name: "Close Push Health" }));
@@ -86,7 +97,7 @@ describe("Push Health", () => {
     vi.stubGlobal("fetch", fetch);
     render(
       <LiveContext.Provider value={new FakeLive()}>
-        <PushHealthAction repo="autoland" push={push({ result: "FAIL", needInvestigation: 1 })} />
+        <PushHealthAction repo="autoland" push={push} jobs={jobsWith(1)} version={1} />
       </LiveContext.Provider>,
     );
     fireEvent.click(await screen.findByRole("button", { name: "test-0" }));
@@ -104,7 +115,7 @@ describe("Push Health", () => {
     const live = new FakeLive();
     render(
       <LiveContext.Provider value={live}>
-        <PushHealthAction repo="autoland" push={push({ result: "FAIL", needInvestigation: 1 })} />
+        <PushHealthAction repo="autoland" push={push} jobs={jobsWith(1)} version={1} />
       </LiveContext.Provider>,
     );
     await waitFor(() => expect(live.subs).toHaveLength(1));

@@ -1,8 +1,9 @@
 // Push Health in the job view (a pushActions entry): a badge in each push's header with the
-// verdict from Push.healthSummary (which every pushChanged event carries, so it is live), and, when
-// the badge is pressed, the push's Push Health panel: the verdict per category and the failed jobs
+// verdict computed from the push's jobs as the grid holds them (model/health.ts healthSummaryOf:
+// the server's rules; live with every jobChanged the store applies, free on the first load), and,
+// when the badge is pressed, the push's Push Health panel: the verdict per category and the failed jobs
 // by classification, from pushHealth(repository, revision), then live from pushHealthChanged.
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { query } from "../api/http";
 import { useLiveSource, type LiveSource } from "../api/liveContext";
 import { LIVE_CURSOR, PUSH_HEALTH, PUSH_HEALTH_CHANGED } from "../api/operations";
@@ -17,27 +18,32 @@ import {
   EMPTY_HEALTH,
   groupFailures,
   healthBadgeText,
+  healthSummaryOf,
   loadHealth,
   RESULT_LABEL,
   type HealthState,
 } from "../model/health";
-import type { Push } from "../store/convert";
 import { useViewParams } from "../url";
+import type { PushActionProps } from "./slots";
 
-export function PushHealthAction({ repo, push }: { repo: string; push: Push }) {
+export function PushHealthAction({ repo, push, jobs, version }: PushActionProps) {
   const [params, update] = useViewParams();
   const open = params.pushHealth === push.revision;
   const panelId = `push-health-${push.id}`;
-  const text = healthBadgeText(push.health);
+  // The jobs map is updated in place; `version` moves with every change of it (the memo key).
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- version is the jobs' change key
+  const health = useMemo(() => healthSummaryOf(jobs.values()), [jobs, version]);
+  const text = healthBadgeText(health);
   return (
     <>
       <button
         type="button"
-        className={`health-badge health-${push.health.result.toLowerCase()}`}
+        className={`health-badge health-${health.result.toLowerCase()}`}
         aria-expanded={open}
         aria-controls={open ? panelId : undefined}
         title={`Push Health: ${text.replace("Health: ", "")}. ${open ? "Hide" : "Show"} the details.`}
-        data-health={push.health.result}
+        data-health={health.result}
+        data-need-investigation={health.needInvestigation}
         onClick={() => update({ pushHealth: open ? null : push.revision })}
       >
         {text}

@@ -29,7 +29,6 @@ describe("PushView", () => {
         id: 1, revision: "abcdef0123456789".padEnd(40, "0"), author: "Dev <dev@example.com>", time: Date.UTC(2026, 0, 2),
         commitCount: 1, commits: [{ revision: "abcdef012345".padEnd(40, "1"), author: "Dev", comments: "Bug 1 - fix it\n\nmore" }],
         status: { completed: 2, pending: 0, running: 1, success: 1, testfailed: 1, busted: 0, exception: 0, retry: 0, usercancel: 0, superseded: 0 },
-        health: { result: "FAIL", needInvestigation: 1 },
       }],
       [job(1), job(2, { result: "TESTFAILED" }), job(3, { state: "RUNNING", result: "UNKNOWN" }), job(4, { tier: 3 })],
     );
@@ -50,5 +49,30 @@ describe("PushView", () => {
     const busted = screen.getByTitle(/^Busted: test-3/);
     expect(busted.className).toContain("st-busted");
     expect(busted.getAttribute("aria-pressed")).toBe("true");
+  });
+
+  it("the Push Health badge is computed from the push's jobs and follows their events", () => {
+    const store = new JobStore({ scheduler: (flush) => flush() });
+    const status = { completed: 0, pending: 0, running: 0, success: 0, testfailed: 0, busted: 0, exception: 0, retry: 0, usercancel: 0, superseded: 0 };
+    store.load(
+      [{ id: 1, revision: "a".repeat(40), author: "dev", time: 0, commitCount: 0, commits: [], status }],
+      [job(1), job(2, { result: "TESTFAILED" }), job(3, { state: "RUNNING", result: "UNKNOWN" }), job(4, { tier: 3, result: "BUSTED", typeName: "build-linux64" })],
+    );
+    const badge = () => screen.getByRole("button", { name: /^Health:/ });
+    const { rerender } = render(renderPush(store));
+    expect(badge().textContent).toBe("Health: fail · 1 to investigate"); // the tier-3 busted build does not count
+    expect(badge().dataset["health"]).toBe("FAIL");
+
+    store.applyJobEvent("1", job(2, { result: "TESTFAILED", failureClassificationId: 4, lastModified: 10 })); // classified intermittent
+    rerender(renderPush(store));
+    expect(badge().textContent).toBe("Health: in progress"); // job 3 still runs
+
+    store.applyJobEvent("2", job(3, { state: "COMPLETED", result: "SUCCESS", lastModified: 10 }));
+    rerender(renderPush(store));
+    expect(badge().textContent).toBe("Health: pass");
+
+    store.applyJobEvent("3", job(5, { result: "BUSTED", typeName: "Build-Win64", failureClassificationId: 4, lastModified: 10 }));
+    rerender(renderPush(store));
+    expect(badge().textContent).toBe("Health: fail · 1 to investigate"); // a build failure counts, classified or not
   });
 });

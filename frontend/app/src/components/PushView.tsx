@@ -123,7 +123,7 @@ export const PushView = memo(
           </h2>
           <StatusCounts status={push.status} />
           {pushActions.map(({ key, Component }) => (
-            <Component key={key} repo={repo} push={push} />
+            <Component key={key} repo={repo} push={push} jobs={entry.jobs} version={entry.version} />
           ))}
         </header>
         <ol className="commits" aria-label="Commits">

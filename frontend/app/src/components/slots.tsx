@@ -6,6 +6,7 @@
 import type { ComponentType } from "react";
 import type { JobDetailsFieldsFragment } from "../generated/graphql";
 import type { Push } from "../store/convert";
+import type { StoredJob } from "../store/jobStore";
 
 export type JobDetails = JobDetailsFieldsFragment;
 
@@ -27,9 +28,17 @@ export interface PanelSection {
   Component: ComponentType<{ job: JobDetails; panel: PanelContext }>;
 }
 
+export interface PushActionProps {
+  repo: string;
+  push: Push;
+  /** The push's jobs as the grid holds them (all tiers), and their change counter (a memo key). */
+  jobs: ReadonlyMap<number, StoredJob>;
+  version: number;
+}
+
 export interface PushAction {
   key: string;
-  Component: ComponentType<{ repo: string; push: Push }>;
+  Component: ComponentType<PushActionProps>;
 }
 
 // The entries (their modules import only types from here, so there is no import cycle at run time).

@@ -3,7 +3,6 @@ import type { JobEventFieldsFragment, JobTableFieldsFragment, PushFieldsFragment
 import type { Job } from "../model/jobs";
 
 export type PushStatus = PushFieldsFragment["status"];
-export type PushHealthBrief = PushFieldsFragment["healthSummary"];
 
 export interface Push {
   id: number;
@@ -14,8 +13,6 @@ export interface Push {
   commitCount: number;
   commits: PushFieldsFragment["commits"];
   status: PushStatus;
-  /** Push Health at a glance (Push.healthSummary), live with every pushChanged. */
-  health: PushHealthBrief;
 }
 
 export function pushFromApi(push: PushFieldsFragment): Push {
@@ -27,7 +24,6 @@ export function pushFromApi(push: PushFieldsFragment): Push {
     commitCount: push.commitCount,
     commits: push.commits,
     status: push.status,
-    health: push.healthSummary,
   };
 }
 

@@ -25,7 +25,6 @@ const push = (id: number, time: number, extra: Partial<Push> = {}): Push => ({
     completed: 0, pending: 0, running: 0, success: 0, testfailed: 0, busted: 0, exception: 0,
     retry: 0, usercancel: 0, superseded: 0,
   },
-  health: { result: "NONE", needInvestigation: 0 },
   ...extra,
 });
 
