@@ -107,6 +107,7 @@ from kombu import Connection  # noqa: E402
 from apps.core.metrics import metrics_snapshot  # noqa: E402
 from apps.live.selectors import head_seq  # noqa: E402
 from bench.soak import report  # noqa: E402
+from bench.soak.budget import CpuBudget, cpu_seconds, service_processes  # noqa: E402
 from bench.soak.procfile import procfile_commands, run_procfile_process  # noqa: E402
 from bench.soak.sampler import Sample, sample  # noqa: E402
 from bench.soak.traffic import Publisher  # noqa: E402
@@ -366,6 +367,8 @@ def main() -> int:
         stack.callback(publisher.stop)
         t0 = time.time()
         counters_at_start = metrics_snapshot()
+        budget = cpu_budget(roots, clients)
+        budget.start()
         classifier = Classifier(token)
         classifier.start()
         stack.callback(classifier.stop)
@@ -408,7 +411,9 @@ def main() -> int:
 
         publisher.stop()
         classifier.stop()
+        budget.stop()
         print_live_cost(samples["web"], counters_at_start, start_cursor=int(start_cursor))
+        print("\n".join(budget.lines(len(publisher.published))), flush=True)
         if TRACEMALLOC:
             os.kill(procs["web"].process.pid, signal.SIGUSR1)
             time.sleep(30)  # a snapshot of a large heap takes a while
@@ -440,6 +445,18 @@ def main() -> int:
     if TRACEMALLOC:
         report.print_memory_growth(tmp)
     return 0 if result.passed else 1
+
+
+def cpu_budget(roots: dict[str, psutil.Process], clients: list[Client]) -> CpuBudget:
+    """Every process the stream runs on: the Procfile's trees, the shared services, the subscriber
+    processes and this one (the publisher, the bot, the sampler; its children are the trees)."""
+    groups: dict[str, Any] = {name: (lambda root=root: cpu_seconds([root])) for name, root in roots.items()}
+    for label, procs in service_processes().items():
+        groups[f"{label} (shared service)"] = lambda procs=procs: cpu_seconds(procs, children=False)
+    client_procs = [psutil.Process(c.process.pid) for c in clients]
+    groups["subscribers (load)"] = lambda: cpu_seconds(client_procs)
+    groups["publisher, bot, sampler (load)"] = lambda: cpu_seconds([psutil.Process()], children=False)
+    return CpuBudget(groups)
 
 
 def print_live_cost(web: list[Sample], counters_at_start: dict[str, int], *, start_cursor: int) -> None:
